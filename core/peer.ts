@@ -1,0 +1,389 @@
+// The call engine both ends share: it makes calls and answers them over one
+// connection. The client and each server connection subclass it with their
+// transport (how a frame is written, what happens to a call made offline).
+import { ChatterError, isErrorCode, type ChatterErrorCode, type Issue } from "./errors.ts";
+import { CALL, CANCEL, ERROR, HELLO, isValidId, NOTIFY, PING, PONG, PONG_FRAME, RESULT } from "./protocol.ts";
+import type { Procedure, Procedures } from "./schema.ts";
+import type { StandardSchemaV1 } from "./standard.ts";
+import type { CallOptions, ProcedureContext } from "./types.ts";
+
+export type Handler = (...args: any[]) => unknown;
+
+/** Settings a whole server (or one client) shares across its connections. */
+export interface PeerConfig {
+  /** The procedures this end implements. */
+  readonly local: Procedures;
+  /** The procedures the other end implements. */
+  readonly remote: Procedures;
+  readonly timeout: number;
+  readonly maxPayload: number;
+  /** Calls from the other end running at once; more are refused with `OVERLOADED`. */
+  readonly maxIncoming: number;
+  /** Calls to the other end waiting for an answer; more are refused with `OVERLOADED`. */
+  readonly maxOutgoing: number;
+  /** Validate the other end's results against declared outputs (the server does: clients are untrusted). */
+  readonly checkResults: boolean;
+}
+
+interface PendingCall {
+  readonly name: string;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: ChatterError) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
+}
+
+const NO_INPUT: StandardSchemaV1.Result<undefined> = { value: undefined };
+const MAX_NAME_IN_MESSAGE = 80;
+
+/** One running procedure; its `signal` is created only if the procedure reads it. */
+class Task implements ProcedureContext {
+  cancelled = false;
+  private controller: AbortController | undefined;
+  constructor(
+    readonly id: number,
+    readonly name: string,
+  ) {}
+  get signal(): AbortSignal {
+    if (!this.controller) {
+      this.controller = new AbortController();
+      if (this.cancelled) this.controller.abort(new ChatterError("CANCELLED"));
+    }
+    return this.controller.signal;
+  }
+  cancel(reason: ChatterError): void {
+    if (this.cancelled) return;
+    this.cancelled = true;
+    this.controller?.abort(reason);
+  }
+}
+
+export abstract class Peer {
+  private pending: Map<number, PendingCall> | undefined;
+  private running: Map<number, Task> | undefined;
+  private lastId = 0;
+
+  constructor(protected readonly config: PeerConfig) {}
+
+  /** Writes one frame now; false when the transport dropped it. */
+  protected abstract write(frame: string): boolean;
+  /** Sends a CALL frame (or holds it until the transport opens). */
+  protected abstract dispatch(frame: string, id: number): void;
+  /** The handler of a local procedure, by own name only. */
+  protected abstract find(name: string): Handler | undefined;
+  /** Runs a handler with this end's arguments. */
+  protected abstract invoke(handler: Handler, input: unknown, context: ProcedureContext): unknown;
+  /** Reports an error thrown on this end (never sent to the other end as is). */
+  protected abstract report(error: unknown, procedure?: string): void;
+  /** The other end broke the protocol. */
+  protected abstract violation(message: string): void;
+  /** The HELLO frame (connection params), for ends that take one. */
+  protected hello(_params: unknown): void {
+    this.violation("unexpected HELLO");
+  }
+
+  /** Calls a procedure of the other end. */
+  call(name: string, input: unknown, options?: CallOptions): Promise<unknown> {
+    const signal = options?.signal;
+    if (signal?.aborted) return Promise.reject(cancelled(name, signal));
+    const pending = (this.pending ??= new Map());
+    if (pending.size >= this.config.maxOutgoing) {
+      return Promise.reject(new ChatterError("OVERLOADED", `Too many calls in flight (${this.config.maxOutgoing}); "${short(name)}" was not sent`));
+    }
+    const id = ++this.lastId;
+    let frame: string;
+    try {
+      frame = JSON.stringify(input === undefined ? [CALL, id, name] : [CALL, id, name, input]);
+    } catch (cause) {
+      return Promise.reject(new ChatterError("BAD_INPUT", `The input of "${short(name)}" cannot be encoded as JSON`, { cause }));
+    }
+    if (tooLarge(frame, this.config.maxPayload)) {
+      return Promise.reject(new ChatterError("TOO_LARGE", `The input of "${short(name)}" is larger than ${this.config.maxPayload} bytes`));
+    }
+    const timeout = options?.timeout ?? this.config.timeout;
+    return new Promise((resolve, reject) => {
+      const call: PendingCall = { name, resolve, reject, timer: undefined, signal, onAbort: undefined };
+      call.timer = setTimeout(() => {
+        if (this.settle(id)) {
+          this.cancelRemote(id);
+          reject(new ChatterError("TIMEOUT", `The call "${short(name)}" timed out after ${timeout} ms`));
+        }
+      }, timeout);
+      if (signal) {
+        call.onAbort = () => {
+          if (this.settle(id)) {
+            this.cancelRemote(id);
+            reject(cancelled(name, signal));
+          }
+        };
+        signal.addEventListener("abort", call.onAbort, { once: true });
+      }
+      pending.set(id, call);
+      this.dispatch(frame, id);
+    });
+  }
+
+  /** Number of calls this end is waiting on. */
+  get pendingCount(): number {
+    return this.pending?.size ?? 0;
+  }
+
+  /** Number of the other end's calls running here. */
+  get runningCount(): number {
+    return this.running?.size ?? 0;
+  }
+
+  /** Whether call `id` still waits for its answer. */
+  protected isPending(id: number): boolean {
+    return this.pending?.has(id) ?? false;
+  }
+
+  /** Fails one waiting call (e.g. its frame could not be sent). */
+  protected failCall(id: number, error: ChatterError): void {
+    const call = this.pending?.get(id);
+    if (call && this.settle(id)) call.reject(error);
+  }
+
+  /** Tells the other end to stop call `id`; only meaningful while connected. */
+  protected cancelRemote(id: number): void {
+    this.write(`[${CANCEL},${id}]`);
+  }
+
+  /**
+   * The connection is gone: every waiting call fails (but those `keep` holds back,
+   * such as calls never sent), every running procedure is aborted.
+   */
+  protected disconnect(error: ChatterError, keep?: (id: number) => boolean): void {
+    if (this.pending?.size) {
+      const calls: PendingCall[] = [];
+      for (const [id, call] of this.pending) if (!keep?.(id)) calls.push(call), this.settle(id);
+      for (const call of calls) call.reject(error);
+    }
+    if (this.running?.size) {
+      for (const task of this.running.values()) task.cancel(error);
+      this.running.clear();
+    }
+  }
+
+  /** Handles one frame from the other end. Never throws. */
+  receive(data: string): void {
+    let msg: unknown;
+    try {
+      msg = JSON.parse(data);
+    } catch {
+      return this.violation("the frame is not JSON");
+    }
+    if (!Array.isArray(msg)) return this.violation("a frame is a JSON array");
+    switch (msg[0]) {
+      case CALL:
+        return this.onCall(msg);
+      case RESULT:
+        return this.onResult(msg);
+      case ERROR:
+        return this.onError(msg);
+      case NOTIFY:
+        return this.onNotify(msg);
+      case CANCEL:
+        if (!isValidId(msg[1])) return this.violation("CANCEL needs a call id");
+        this.running?.get(msg[1])?.cancel(new ChatterError("CANCELLED"));
+        return;
+      case PING:
+        this.write(PONG_FRAME);
+        return;
+      case PONG:
+        return;
+      case HELLO:
+        return this.hello(msg[1]);
+      default:
+        return this.violation("unknown frame kind");
+    }
+  }
+
+  private onCall(msg: unknown[]): void {
+    const id = msg[1];
+    const name = msg[2];
+    if (!isValidId(id) || typeof name !== "string") return this.violation("CALL needs a positive integer id and a name");
+    const running = (this.running ??= new Map());
+    if (running.has(id)) return this.violation(`call id ${id} is already in flight`);
+    if (running.size >= this.config.maxIncoming) {
+      return void this.write(errorFrame(id, new ChatterError("OVERLOADED", `Too many calls in flight (${this.config.maxIncoming})`)));
+    }
+    const def = own(this.config.local, name);
+    const handler = def && this.find(name);
+    if (!handler) return void this.write(errorFrame(id, new ChatterError("NOT_FOUND", `No procedure "${short(name)}"`)));
+    const task = new Task(id, name);
+    running.set(id, task);
+    this.run(task, def, handler, msg[3]);
+  }
+
+  private onNotify(msg: unknown[]): void {
+    const name = msg[1];
+    if (typeof name !== "string") return this.violation("NOTIFY needs a name");
+    const def = own(this.config.local, name);
+    const handler = def && this.find(name);
+    if (!handler) return; // a publish nobody here listens to, like an event with no listener
+    this.run(new Task(0, name), def, handler, msg[2]);
+  }
+
+  private run(task: Task, def: Procedure, handler: Handler, raw: unknown): void {
+    try {
+      const checked = def.input ? def.input["~standard"].validate(raw) : NO_INPUT;
+      if (checked instanceof Promise) {
+        checked.then(
+          (result) => this.execute(task, def, handler, result),
+          (error) => this.fail(task, error),
+        );
+      } else {
+        this.execute(task, def, handler, checked);
+      }
+    } catch (error) {
+      this.fail(task, error);
+    }
+  }
+
+  private execute(task: Task, def: Procedure, handler: Handler, checked: StandardSchemaV1.Result<unknown>): void {
+    if (checked.issues) return this.fail(task, invalid("BAD_INPUT", task.name, checked.issues));
+    let out: unknown;
+    try {
+      out = this.invoke(handler, checked.value, task);
+    } catch (error) {
+      return this.fail(task, error);
+    }
+    if (isThenable(out)) {
+      Promise.resolve(out).then(
+        (value) => this.succeed(task, def, value),
+        (error) => this.fail(task, error),
+      );
+    } else {
+      this.succeed(task, def, out);
+    }
+  }
+
+  private succeed(task: Task, def: Procedure, value: unknown): void {
+    if (!task.id) return;
+    if (!def.output) return this.answer(task, value);
+    try {
+      const checked = def.output["~standard"].validate(value);
+      const finish = (result: StandardSchemaV1.Result<unknown>) =>
+        result.issues ? this.fail(task, invalid("BAD_OUTPUT", task.name, result.issues)) : this.answer(task, result.value);
+      if (checked instanceof Promise) checked.then(finish, (error) => this.fail(task, error));
+      else finish(checked);
+    } catch (error) {
+      this.fail(task, error);
+    }
+  }
+
+  private answer(task: Task, value: unknown): void {
+    if (!this.finish(task)) return;
+    let frame: string;
+    try {
+      frame = value === undefined ? `[${RESULT},${task.id}]` : JSON.stringify([RESULT, task.id, value]);
+    } catch (cause) {
+      this.report(new ChatterError("INTERNAL", `The result of "${short(task.name)}" cannot be encoded as JSON`, { cause }), task.name);
+      return void this.write(errorFrame(task.id, new ChatterError("INTERNAL")));
+    }
+    if (tooLarge(frame, this.config.maxPayload)) {
+      const error = new ChatterError("TOO_LARGE", `The result of "${short(task.name)}" is larger than ${this.config.maxPayload} bytes`);
+      this.report(error, task.name);
+      return void this.write(errorFrame(task.id, error));
+    }
+    this.write(frame);
+  }
+
+  private fail(task: Task, error: unknown): void {
+    const known = error instanceof ChatterError ? error : undefined;
+    if (!known || known.code === "BAD_OUTPUT") this.report(error, task.name);
+    if (task.id && this.finish(task)) this.write(errorFrame(task.id, known ?? new ChatterError("INTERNAL")));
+  }
+
+  /** Removes a finished task; false if nobody waits for its answer any more. */
+  private finish(task: Task): boolean {
+    if (this.running?.get(task.id) === task) this.running.delete(task.id);
+    return !task.cancelled;
+  }
+
+  private onResult(msg: unknown[]): void {
+    const id = msg[1];
+    const call = isValidId(id) ? this.pending?.get(id) : undefined;
+    if (!call || !this.settle(id as number)) return; // late (after a timeout) or never asked: dropped
+    const def = this.config.checkResults ? own(this.config.remote, call.name) : undefined;
+    if (!def?.output) return call.resolve(msg[2]);
+    try {
+      const checked = def.output["~standard"].validate(msg[2]);
+      const finish = (result: StandardSchemaV1.Result<unknown>) =>
+        result.issues ? call.reject(invalid("BAD_OUTPUT", call.name, result.issues)) : call.resolve(result.value);
+      if (checked instanceof Promise) checked.then(finish, (error) => call.reject(ChatterError.from(error)));
+      else finish(checked);
+    } catch (error) {
+      call.reject(ChatterError.from(error));
+    }
+  }
+
+  private onError(msg: unknown[]): void {
+    const [, id, code, message, issues] = msg;
+    const error = new ChatterError(
+      isErrorCode(code) ? code : "INTERNAL",
+      typeof message === "string" ? message : undefined,
+      Array.isArray(issues) ? { issues: issues.filter(isIssue) } : undefined,
+    );
+    if (id === 0) return this.report(error);
+    const call = isValidId(id) ? this.pending?.get(id) : undefined;
+    if (call && this.settle(id as number)) call.reject(error);
+  }
+
+  /** Removes a waiting call and its timer; false if it was already settled. */
+  private settle(id: number): boolean {
+    const call = this.pending?.get(id);
+    if (!call) return false;
+    this.pending!.delete(id);
+    clearTimeout(call.timer);
+    if (call.onAbort) call.signal!.removeEventListener("abort", call.onAbort);
+    return true;
+  }
+}
+
+/** An own property of a procedure table: `__proto__`, `toString`… are just unknown names. */
+export function own(table: Procedures, name: string): Procedure | undefined {
+  return Object.hasOwn(table, name) ? table[name] : undefined;
+}
+
+export function errorFrame(id: number, error: ChatterError): string {
+  const issues = error.issues?.map((issue) => ({ message: String(issue.message), path: issue.path?.map(pathKey) }));
+  return JSON.stringify(issues ? [ERROR, id, error.code, error.message, issues] : [ERROR, id, error.code, error.message]);
+}
+
+function pathKey(key: PropertyKey | { readonly key: PropertyKey }): string | number {
+  const k = typeof key === "object" && key !== null ? key.key : key;
+  return typeof k === "number" ? k : String(k);
+}
+
+function invalid(code: ChatterErrorCode, name: string, issues: readonly Issue[]): ChatterError {
+  const first = issues[0];
+  const where = first?.path?.length ? ` at ${first.path.map(pathKey).join(".")}` : "";
+  const what = code === "BAD_INPUT" ? "input" : "output";
+  return new ChatterError(code, `Invalid ${what} for "${short(name)}"${first ? `${where}: ${first.message}` : ""}`, { issues });
+}
+
+function cancelled(name: string, signal: AbortSignal): ChatterError {
+  return new ChatterError("CANCELLED", `The call "${short(name)}" was cancelled`, { cause: signal.reason });
+}
+
+function isIssue(value: unknown): value is Issue {
+  return typeof value === "object" && value !== null && typeof (value as Issue).message === "string";
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
+}
+
+/** Whether a frame's UTF-8 size is over `max`, counting bytes only when the length leaves a doubt. */
+export function tooLarge(frame: string, max: number): boolean {
+  if (frame.length * 3 <= max) return false;
+  if (frame.length > max) return true;
+  return new TextEncoder().encode(frame).length > max;
+}
+
+export function short(name: string): string {
+  return name.length > MAX_NAME_IN_MESSAGE ? `${name.slice(0, MAX_NAME_IN_MESSAGE)}…` : name;
+}

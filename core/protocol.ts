@@ -1,0 +1,38 @@
+// The wire format: one JSON array per text frame, its first element the kind.
+// See docs/protocol.md. Ids are positive integers chosen by the caller; each
+// direction has its own id space.
+
+/** `[CALL, id, name, input?]`: run `name` and answer with RESULT or ERROR. */
+export const CALL = 0;
+/** `[NOTIFY, name, input?]`: run `name`, no answer (publishes travel this way). */
+export const NOTIFY = 1;
+/** `[RESULT, id, output?]`: the call `id` succeeded. */
+export const RESULT = 2;
+/** `[ERROR, id, code, message, issues?]`: the call `id` failed; id 0 is about the connection. */
+export const ERROR = 3;
+/** `[CANCEL, id]`: the caller gave up on call `id`; its `signal` aborts. */
+export const CANCEL = 4;
+/** `[PING]`: answer with PONG; the client's heartbeat. */
+export const PING = 5;
+/** `[PONG]` */
+export const PONG = 6;
+/** `[HELLO, params]`: the client's connection params, first frame, when the server asks for them. */
+export const HELLO = 7;
+
+/** The protocol version. New frame kinds are additive; a breaking change would become version 2. */
+export const PROTOCOL_VERSION = 1;
+
+export const PING_FRAME = "[5]";
+export const PONG_FRAME = "[6]";
+
+/** Close codes Chatter uses (4000–4999 are the application's range). */
+export const CLOSE_NORMAL = 1000;
+export const CLOSE_GOING_AWAY = 1001;
+export const CLOSE_PROTOCOL = 4400;
+export const CLOSE_UNAUTHORIZED = 4401;
+export const CLOSE_TOO_LARGE = 1009;
+export const CLOSE_OVERLOADED = 1013;
+
+export function isValidId(id: unknown): id is number {
+  return typeof id === "number" && Number.isSafeInteger(id) && id > 0;
+}

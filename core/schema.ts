@@ -1,0 +1,116 @@
+import type { StandardSchemaV1 } from "./standard.ts";
+import { isStandardSchema } from "./standard.ts";
+import type { Issue } from "./errors.ts";
+
+/** A procedure: what it takes and, optionally, what it returns. */
+export interface Procedure<I extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined, O extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined> {
+  readonly input?: I;
+  readonly output?: O;
+}
+
+/** A procedure as written in `createSchema`: `{ input?, output? }` or the shorthand shape of the input. */
+export type ProcedureDefinition = { readonly input?: StandardSchemaV1; readonly output?: StandardSchemaV1 } | { readonly [field: string]: StandardSchemaV1 };
+
+export type ProcedureDefinitions = { readonly [name: string]: ProcedureDefinition };
+
+/** The schema of a shorthand shape: an object whose fields are the shape's schemas. */
+export type ShapeSchema<S extends { readonly [field: string]: StandardSchemaV1 }> = StandardSchemaV1<ShapeType<S, "input">, ShapeType<S, "output">>;
+
+type ShapeType<S extends { readonly [field: string]: StandardSchemaV1 }, T extends "input" | "output"> = Flatten<
+  { [K in keyof S as undefined extends Infer<S[K], T> ? K : never]?: Infer<S[K], T> } & {
+    [K in keyof S as undefined extends Infer<S[K], T> ? never : K]: Infer<S[K], T>;
+  }
+>;
+type Infer<S extends StandardSchemaV1, T extends "input" | "output"> = NonNullable<S["~standard"]["types"]>[T];
+type Flatten<T> = { [K in keyof T]: T[K] } & {};
+
+/** Turns a definition into `{ input?, output? }`; the shorthand's keys are not only `input`/`output`. */
+export type Normalize<D> = [Exclude<keyof D, "input" | "output">] extends [never]
+  ? D
+  : D extends { readonly [field: string]: StandardSchemaV1 }
+    ? { readonly input: ShapeSchema<D> }
+    : never;
+
+export type NormalizeAll<D extends ProcedureDefinitions> = { readonly [K in keyof D]: Normalize<D[K]> };
+
+export type Procedures = { readonly [name: string]: Procedure };
+
+/** Both sides' procedures. `$types` is never read at run time: it only carries types. */
+export interface Schema<S extends Procedures = Procedures, C extends Procedures = Procedures> {
+  readonly server: S;
+  readonly client: C;
+}
+
+/**
+ * Declares the procedures each side implements. Throws, naming the side and the
+ * procedure, when a definition is not a procedure or a shape of schemas.
+ */
+export function createSchema<S extends ProcedureDefinitions = {}, C extends ProcedureDefinitions = {}>(definition: {
+  server?: S;
+  client?: C;
+}): Schema<NormalizeAll<S>, NormalizeAll<C>> {
+  return {
+    server: normalizeSide("server", definition?.server) as NormalizeAll<S>,
+    client: normalizeSide("client", definition?.client) as NormalizeAll<C>,
+  };
+}
+
+function normalizeSide(side: string, definitions: unknown): Procedures {
+  if (definitions === undefined) return Object.create(null);
+  if (!isPlainObject(definitions)) throw new TypeError(`createSchema: "${side}" must be an object of procedures`);
+  const out: Record<string, Procedure> = Object.create(null);
+  for (const name of Object.keys(definitions)) {
+    out[name] = normalizeProcedure(side, name, (definitions as Record<string, unknown>)[name]);
+  }
+  return out;
+}
+
+function normalizeProcedure(side: string, name: string, definition: unknown): Procedure {
+  const where = `createSchema: ${side} procedure "${name}"`;
+  if (!isPlainObject(definition)) throw new TypeError(`${where} must be { input?, output? } or an object of field schemas`);
+  const keys = Object.keys(definition);
+  const isFullForm = keys.every((key) => key === "input" || key === "output");
+  const fields = definition as Record<string, unknown>;
+  for (const key of keys) {
+    if (!isStandardSchema(fields[key])) {
+      throw new TypeError(`${where}: "${key}" is not a schema (expected a Standard Schema such as a Zod, Valibot or ArkType schema)`);
+    }
+  }
+  if (isFullForm) return { input: fields.input as StandardSchemaV1 | undefined, output: fields.output as StandardSchemaV1 | undefined };
+  return { input: shapeSchema(fields as Record<string, StandardSchemaV1>) };
+}
+
+function isPlainObject(value: unknown): value is object {
+  if (typeof value !== "object" || value === null) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+/** A Standard Schema for an object of fields; keeps only the declared keys, as `z.object` does. */
+function shapeSchema(shape: Record<string, StandardSchemaV1>): StandardSchemaV1 {
+  const keys = Object.keys(shape);
+  const validate = (value: unknown): StandardSchemaV1.Result<unknown> | Promise<StandardSchemaV1.Result<unknown>> => {
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      return { issues: [{ message: "Expected an object", path: [] }] };
+    }
+    const out: Record<string, unknown> = {};
+    const issues: Issue[] = [];
+    const pending: Promise<void>[] = [];
+    const take = (key: string, result: StandardSchemaV1.Result<unknown>) => {
+      if (result.issues) {
+        for (const issue of result.issues) issues.push({ message: issue.message, path: [key, ...(issue.path ?? [])] });
+      } else if (result.value !== undefined || Object.hasOwn(value, key)) {
+        Object.defineProperty(out, key, { value: result.value, enumerable: true, writable: true, configurable: true });
+      }
+    };
+    for (const key of keys) {
+      const field = Object.hasOwn(value, key) ? (value as Record<string, unknown>)[key] : undefined;
+      const result = shape[key]!["~standard"].validate(field);
+      if (result instanceof Promise) pending.push(result.then((r) => take(key, r)));
+      else take(key, result);
+    }
+    const finish = () => (issues.length ? { issues } : { value: out });
+    return pending.length ? Promise.all(pending).then(finish) : finish();
+  };
+  return { "~standard": { version: 1, vendor: "chatter", validate } };
+}

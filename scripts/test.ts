@@ -1,0 +1,49 @@
+// `npm test`: the type check (type tests included), the build, then every test
+// file under `bun test`; ends with one line `N passed, N failed`. Under CI a
+// skipped test counts as failed (a missing binary must not pass silently).
+import { spawnSync } from "node:child_process";
+
+const ci = process.env.CI === "true" || process.env.CI === "1";
+let passed = 0;
+let failed = 0;
+
+function step(name: string, command: string[], env: Record<string, string> = {}): string {
+  console.log(`\n▶ ${name}: ${command.join(" ")}`);
+  const result = spawnSync(command[0]!, command.slice(1), {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, ...env },
+    encoding: "utf8",
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  process.stdout.write(result.stdout);
+  process.stderr.write(result.stderr);
+  return result.status === 0 ? `${result.stdout}${result.stderr}` : `${result.stdout}${result.stderr}\n__FAILED__`;
+}
+
+function check(name: string, command: string[]): void {
+  const out = step(name, command);
+  if (out.endsWith("__FAILED__")) {
+    failed++;
+    console.log(`✗ ${name} failed`);
+  } else {
+    passed++;
+    console.log(`✓ ${name}`);
+  }
+}
+
+check("type check and type tests", ["node_modules/.bin/tsc", "--noEmit", "-p", "tsconfig.json"]);
+check("build", ["npm", "run", "--silent", "build"]);
+
+const out = step("tests", [process.execPath, "test", ...process.argv.slice(2)]);
+const count = (word: string) => Number(out.match(new RegExp(`^\\s*(\\d+) ${word}$`, "m"))?.[1] ?? 0);
+const skipped = count("skip") + count("todo");
+passed += count("pass");
+failed += count("fail");
+if (out.endsWith("__FAILED__") && count("fail") === 0) failed++; // crashed or no tests ran
+if (skipped && ci) {
+  console.log(`✗ ${skipped} skipped test(s) count as failed under CI`);
+  failed += skipped;
+}
+
+console.log(`\n${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
