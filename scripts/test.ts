@@ -34,15 +34,30 @@ function check(name: string, command: string[]): void {
 check("type check and type tests", ["node_modules/.bin/tsc", "--noEmit", "-p", "tsconfig.json"]);
 check("build", ["npm", "run", "--silent", "build"]);
 
-const out = step("tests", [process.execPath, "test", ...process.argv.slice(2)]);
-const count = (word: string) => Number(out.match(new RegExp(`^\\s*(\\d+) ${word}$`, "m"))?.[1] ?? 0);
-const skipped = count("skip") + count("todo");
-passed += count("pass");
-failed += count("fail");
-if (out.endsWith("__FAILED__") && count("fail") === 0) failed++; // crashed or no tests ran
-if (skipped && ci) {
-  console.log(`✗ ${skipped} skipped test(s) count as failed under CI`);
-  failed += skipped;
+// Test groups run as separate processes: DOM globals (React, Solid) must not leak
+// into the core tests, and the browser tests drive a real Chromium.
+const bun = process.execPath;
+const only = process.argv.slice(2);
+const groups: { name: string; command: string[] }[] = [
+  { name: "core", command: [bun, "test", "./core", "./examples"] },
+];
+
+for (const group of groups) {
+  if (only.length && !only.includes(group.name)) continue;
+  const out = step(`tests: ${group.name}`, group.command);
+  // `bun test` prints " 12 pass"; node:test prints "# pass 12".
+  const count = (word: string) => Number(out.match(new RegExp(`^\\s*(?:# )?(?:(\\d+) ${word}|${word} (\\d+))$`, "m"))?.slice(1).find(Boolean) ?? 0);
+  const skipped = count("skip") + count("skipped") + count("todo");
+  passed += count("pass");
+  failed += count("fail");
+  if (out.endsWith("__FAILED__") && count("fail") === 0) {
+    failed++; // crashed, or no test ran
+    console.log(`✗ ${group.name}: the test process failed`);
+  }
+  if (skipped && ci) {
+    console.log(`✗ ${group.name}: ${skipped} skipped test(s) count as failed under CI`);
+    failed += skipped;
+  }
 }
 
 console.log(`\n${passed} passed, ${failed} failed`);
