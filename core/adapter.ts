@@ -1,0 +1,105 @@
+// How publishes leave one server instance: `createServer({ adapter })` hands every
+// frame it publishes to the adapter, which forwards it to the other instances, and
+// tells it which topics have subscribers here. Frames arriving from elsewhere go to
+// Bun's native publish as they are, so no instance does per-subscriber work in JS.
+// The Redis adapter (`@manyducks.co/chatter/redis`) is one; tests may write others.
+
+/** What a server gives the adapter it is attached to. */
+export interface AdapterHost {
+  /** Publishes a frame that came from another instance to this instance's subscribers of `topic`. */
+  deliver(topic: string, frame: string): void;
+  /** Reports a fault (a lost connection, dropped publishes) through the server's `onError`. */
+  report(error: unknown): void;
+}
+
+/** Carries publishes between the instances of one deployment. One adapter serves one server. */
+export interface Adapter {
+  /** Called once, by `createServer`. */
+  attach(host: AdapterHost): void;
+  /** This instance published `frame` to `topic` (its own subscribers already have it): forward it to the others. */
+  publish(topic: string, frame: string): void;
+  /** `topic` got its first subscriber on this instance: start receiving it from the others. */
+  subscribe(topic: string): void;
+  /** `topic` lost its last subscriber on this instance: stop receiving it. */
+  unsubscribe(topic: string): void;
+  /** Stops forwarding and releases the adapter's connections. */
+  close(): void;
+}
+
+/**
+ * The topic every connection is subscribed to when the server has an adapter, so
+ * `server.publish(clientTopic(id), …)` reaches that one client on whichever instance
+ * it is connected to.
+ */
+export function clientTopic(id: string): string {
+  return `chatter:client:${id}`;
+}
+
+/**
+ * Counts the local subscribers of each topic, so the adapter hears a topic only while
+ * someone here listens. Exists only when the server has an adapter: a server without
+ * one keeps no per-connection record of topics (Bun keeps its own).
+ */
+export class Interest {
+  private readonly counts = new Map<string, number>();
+  private readonly topics = new Map<object, Set<string>>();
+
+  constructor(
+    private readonly adapter: Adapter,
+    private readonly report: (error: unknown) => void,
+  ) {}
+
+  add(owner: object, topic: string): void {
+    let mine = this.topics.get(owner);
+    if (!mine) this.topics.set(owner, (mine = new Set()));
+    else if (mine.has(topic)) return;
+    mine.add(topic);
+    const count = this.counts.get(topic) ?? 0;
+    this.counts.set(topic, count + 1);
+    if (count === 0) this.call(() => this.adapter.subscribe(topic));
+  }
+
+  remove(owner: object, topic: string): void {
+    const mine = this.topics.get(owner);
+    if (!mine?.delete(topic)) return;
+    if (mine.size === 0) this.topics.delete(owner);
+    this.release(topic);
+  }
+
+  /** The owner's socket closed: Bun dropped its subscriptions, so drop its interest too. */
+  drop(owner: object): void {
+    const mine = this.topics.get(owner);
+    if (!mine) return;
+    this.topics.delete(owner);
+    for (const topic of mine) this.release(topic);
+  }
+
+  publish(topic: string, frame: string): void {
+    this.call(() => this.adapter.publish(topic, frame));
+  }
+
+  close(): void {
+    this.call(() => this.adapter.close());
+  }
+
+  /** Subscribers of `topic` on this instance (0 when none). */
+  count(topic: string): number {
+    return this.counts.get(topic) ?? 0;
+  }
+
+  private release(topic: string): void {
+    const count = this.counts.get(topic) ?? 0;
+    if (count > 1) return void this.counts.set(topic, count - 1);
+    this.counts.delete(topic);
+    this.call(() => this.adapter.unsubscribe(topic));
+  }
+
+  /** An adapter's throw must not reach a websocket handler (Bun would end the process). */
+  private call(fn: () => void): void {
+    try {
+      fn();
+    } catch (error) {
+      this.report(error);
+    }
+  }
+}
