@@ -99,6 +99,8 @@ class ClientPeer extends Peer {
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private lastSeen = 0;
   private pinged = false;
+  /** The server sent GOAWAY: new calls wait for the next connection. */
+  private leaving = false;
   private readonly WebSocket: WebSocketConstructor;
 
   constructor(
@@ -155,7 +157,7 @@ class ClientPeer extends Peer {
     return true;
   }
   protected dispatch(frame: string, id: number): void {
-    if (this.write(frame)) return;
+    if (!this.leaving && this.write(frame)) return;
     if (this.status === "closed") return this.failCall(id, new ChatterError("DISCONNECTED", "The client is closed"));
     this.queue.set(id, frame);
   }
@@ -183,6 +185,9 @@ class ClientPeer extends Peer {
   }
   protected override hello(): void {
     if (this.status !== "open") this.opened();
+  }
+  protected override goAway(): void {
+    this.leaving = true; // the server closes (1012) once our calls in flight are answered; we reconnect then
   }
 
   private connect(): void {
@@ -256,6 +261,7 @@ class ClientPeer extends Peer {
   private drop(): void {
     const ws = this.ws;
     this.ws = undefined;
+    this.leaving = false;
     if (ws) ws.onopen = ws.onmessage = ws.onclose = null;
     clearInterval(this.heartbeatTimer);
     clearTimeout(this.retryTimer);

@@ -1,6 +1,7 @@
+import { clientTopic, Interest, type Adapter } from "./adapter.ts";
 import { ChatterError } from "./errors.ts";
 import { own, Peer, short, tooLarge, type Handler, type PeerConfig } from "./peer.ts";
-import { CLOSE_GOING_AWAY, CLOSE_PROTOCOL, CLOSE_UNAUTHORIZED, NOTIFY } from "./protocol.ts";
+import { CLOSE_GOING_AWAY, CLOSE_PROTOCOL, CLOSE_RESTART, CLOSE_TIMEOUT, CLOSE_UNAUTHORIZED, GOAWAY, NOTIFY } from "./protocol.ts";
 import type { Procedures, Schema } from "./schema.ts";
 import type { StandardSchemaV1 } from "./standard.ts";
 import type { CallArgs, CallOptions, MaybePromise, OutputOf, ParsedInputOf, ProcedureContext, PublishArgs, ReturnOf } from "./types.ts";
@@ -16,6 +17,7 @@ export interface BunSocket {
   unsubscribe(topic: string): unknown;
   isSubscribed(topic: string): boolean;
   close(code?: number, reason?: string): void;
+  ping(): number;
 }
 
 /** The part of Bun's `Server` Chatter uses. */
@@ -74,18 +76,33 @@ export interface ServerOptions<TSchema extends Schema, TProcedures, TState exten
   maxPendingCalls?: number;
   /** Bytes queued for a slow client before its socket is closed. @default 1_048_576 */
   backpressureLimit?: number;
-  /** Seconds of silence before Bun pings, then closes, a socket. @default 60 */
+  /** Seconds of silence before Bun pings, then closes, a socket (Bun's minimum is 8). @default 60 */
   idleTimeout?: number;
+  /**
+   * The server's own heartbeat, for finding vanished clients faster than `idleTimeout`:
+   * a socket silent for `interval` ms gets a WebSocket ping (every client runtime answers
+   * it); one still silent `timeout` ms later is closed (4408) and its calls fail.
+   * @default false
+   */
+  heartbeat?: { interval?: number; timeout?: number } | false;
   /** Allowed `Origin` headers; others are refused at the upgrade. @default undefined (any) */
   origins?: readonly string[] | ((origin: string | null) => boolean);
   /**
    * Checks the params a client sends first (`createClient({ params })`). Return false or
-   * throw to refuse the socket (closed with 4401); no procedure runs before it passes.
+   * throw to refuse the socket (closed with 4401); no procedure or `onConnect` runs before
+   * it passes, and the socket is not in `clients`. A socket that has not passed within
+   * `timeout` ms is refused too.
    */
   authenticate?: (params: unknown, client: ServerClient<TSchema, TState>) => MaybePromise<boolean | void>;
   onConnect?: (client: ServerClient<TSchema, TState>) => unknown;
   onDisconnect?: (client: ServerClient<TSchema, TState>, info: { code: number; reason: string }) => unknown;
-  /** Errors thrown on this side (procedures, hooks, bad frames). @default a line on stderr */
+  /**
+   * Carries publishes to the other instances of a deployment, e.g. `createRedisAdapter()`
+   * from `@manyducks.co/chatter/redis`. Without one, publishes reach this instance only.
+   * @default undefined
+   */
+  adapter?: Adapter;
+  /** Errors thrown on this side (procedures, hooks, bad frames, adapter faults). @default a line on stderr */
   onError?: (error: unknown, info: { procedure?: string; client?: ServerClient<TSchema, TState> }) => void;
 }
 
@@ -99,8 +116,15 @@ export interface ChatterServer<TSchema extends Schema = Schema, TProcedures = un
   publish<K extends keyof TSchema["client"] & string>(topic: string, name: K, ...input: PublishArgs<TSchema["client"][K]>): void;
   /** The connected clients by id. */
   readonly clients: ReadonlyMap<string, ServerClient<TSchema, TState>>;
-  /** Closes every connection with 1001 (clients reconnect, elsewhere if a balancer says so). */
+  /** Closes every connection with 1001 (clients reconnect, elsewhere if a balancer says so), and the adapter. */
   close(reason?: string): void;
+  /**
+   * Graceful shutdown: refuses new upgrades, sends GOAWAY so clients hold new calls for their
+   * next connection, waits for the calls in flight (both ways), and closes each socket with
+   * 1012 once it is idle, or every one left at `timeout` ms (their calls fail `DISCONNECTED`).
+   * Resolves when every socket is closed; stop Bun's listener too (`bunServer.stop()`).
+   */
+  shutdown(options?: { /** @default 10_000 */ timeout?: number; reason?: string }): Promise<void>;
   /** Never read at run time: carries the implementation's types to `createClient<typeof server>`. */
   readonly $types?: { procedures: TProcedures; state: TState };
 }
@@ -114,6 +138,8 @@ export interface BunWebSocketHandler {
   closeOnBackpressureLimit: boolean;
   idleTimeout: number;
   sendPings: boolean;
+  ping(ws: any): void;
+  pong(ws: any): void;
   publishToSelf: boolean;
   perMessageDeflate: boolean;
 }
@@ -125,6 +151,10 @@ interface Core extends PeerConfig {
   readonly authenticate: ((params: unknown, client: any) => MaybePromise<boolean | void>) | undefined;
   report(error: unknown, procedure?: string, client?: Connection): void;
   notifyFrame(name: string, input: unknown): string | Promise<string>;
+  /** Local subscribers per topic, kept only when the server has an adapter. */
+  readonly interest: Interest | undefined;
+  /** The client passed `authenticate` (or there is none): it joins `clients`, `onConnect` runs. */
+  admitted(client: Connection): void;
 }
 
 class Connection extends Peer implements ServerClient {
@@ -133,6 +163,12 @@ class Connection extends Peer implements ServerClient {
   /** false until `authenticate` accepts the client's HELLO (when the server asks for one). */
   private admitted: boolean;
   private authenticating = false;
+  private helloTimer: ReturnType<typeof setTimeout> | undefined;
+  private gone = false;
+  /** A frame or pong arrived since the heartbeat last looked; `lastSeen` is its coarse time. */
+  seen = true;
+  lastSeen = Date.now();
+  pinged = false;
 
   constructor(
     private readonly core: Core,
@@ -190,9 +226,26 @@ class Connection extends Peer implements ServerClient {
       (error) => this.refuse(error),
     );
   }
+  /** Called once the socket is open. */
+  start(ws: BunSocket): void {
+    this.ws = ws;
+    if (this.admitted) return this.core.admitted(this);
+    this.helloTimer = setTimeout(() => this.refuse(new ChatterError("UNAUTHORIZED", "no connection params in time")), this.core.timeout);
+  }
   private admit(): void {
+    if (this.gone) return;
     this.admitted = true;
+    clearTimeout(this.helloTimer);
     this.write("[7]");
+    this.core.admitted(this);
+  }
+  /** Tells the client the server is going away (graceful shutdown). */
+  goAwayNotice(): void {
+    this.write(`[${GOAWAY}]`);
+  }
+  /** No call in flight either way. */
+  get idle(): boolean {
+    return this.runningCount === 0 && this.pendingCount === 0;
   }
   private refuse(error?: unknown): void {
     const reason = error instanceof ChatterError ? error.message : "unauthorized";
@@ -201,22 +254,27 @@ class Connection extends Peer implements ServerClient {
   }
 
   closed(): void {
+    this.gone = true;
+    clearTimeout(this.helloTimer);
     this.disconnect(new ChatterError("DISCONNECTED", `Client ${this.id} disconnected`));
   }
 
   subscribe(topic: string): void {
     this.ws.subscribe(topic);
+    // After its close Bun ignores a subscribe: count only what Bun holds.
+    if (this.core.interest && this.ws.isSubscribed(topic)) this.core.interest.add(this, topic);
   }
   unsubscribe(topic: string): void {
     this.ws.unsubscribe(topic);
+    this.core.interest?.remove(this, topic);
   }
   isSubscribed(topic: string): boolean {
     return this.ws.isSubscribed(topic);
   }
   publish(topic: string, name: string, input?: unknown): void {
     const frame = this.core.notifyFrame(name, input);
-    if (typeof frame === "string") this.ws.publish(topic, frame);
-    else frame.then((f) => this.ws.publish(topic, f)).catch((error) => this.report(error, name));
+    if (typeof frame === "string") this.ws.publish(topic, frame), this.core.interest?.publish(topic, frame);
+    else frame.then((f) => (this.ws.publish(topic, f), this.core.interest?.publish(topic, f))).catch((error) => this.report(error, name));
   }
   override call(name: string, input?: unknown, options?: CallOptions): Promise<any> {
     return super.call(name, input, options);
@@ -284,7 +342,14 @@ export function createServer<
     authenticate: options.authenticate,
     report,
     notifyFrame,
+    interest: options.adapter && new Interest(options.adapter, (error) => report(error)),
+    admitted(client) {
+      clients.set(client.id, client);
+      if (core.interest) client.subscribe(clientTopic(client.id)); // reachable from any instance by id
+      hook(options.onConnect, client);
+    },
   };
+  options.adapter?.attach({ deliver: (topic, frame) => void bunServer?.publish(topic, frame), report: (error) => report(error) });
 
   const hook = (fn: ((...args: any[]) => unknown) | undefined, client: Connection, ...args: unknown[]) => {
     if (!fn) return;
@@ -306,12 +371,14 @@ export function createServer<
     perMessageDeflate: false,
     open(ws: BunSocket) {
       const client = ws.data as Connection;
-      client.ws = ws;
-      clients.set(client.id, client);
-      hook(options.onConnect, client);
+      connections.add(client);
+      client.start(ws);
+      if (draining) client.close(CLOSE_RESTART, "server shutting down");
+      else if (heartbeat && !sweeper) sweeper = setInterval(sweep, Math.max(10, Math.min(heartbeat.interval, heartbeat.timeout) / 2));
     },
     message(ws: BunSocket, message: string | Uint8Array) {
       const client = ws.data as Connection;
+      client.seen = true;
       try {
         if (typeof message === "string") client.receive(message);
         else client["violation"]("binary frames are not part of the protocol");
@@ -319,16 +386,46 @@ export function createServer<
         report(error, undefined, client);
       }
     },
+    ping(ws: BunSocket) {
+      (ws.data as Connection).seen = true;
+    },
+    pong(ws: BunSocket) {
+      (ws.data as Connection).seen = true;
+    },
     close(ws: BunSocket, code: number, reason: string) {
       const client = ws.data as Connection;
-      clients.delete(client.id);
+      connections.delete(client);
+      const wasClient = clients.delete(client.id);
+      core.interest?.drop(client);
       try {
         client.closed();
       } catch (error) {
         report(error, undefined, client);
       }
-      hook(options.onDisconnect, client, { code, reason });
+      if (wasClient) hook(options.onDisconnect, client, { code, reason });
+      if (sweeper && !connections.size) clearInterval(sweeper), (sweeper = undefined);
     },
+  };
+
+  // Every open socket, admitted or not (`clients` holds the admitted ones).
+  const connections = new Set<Connection>();
+  const heartbeat = options.heartbeat ? { interval: options.heartbeat.interval ?? 10_000, timeout: options.heartbeat.timeout ?? 5_000 } : undefined;
+  let sweeper: ReturnType<typeof setInterval> | undefined;
+  let draining: Promise<void> | undefined;
+  // One timer for all sockets; a frame only sets a flag, the sweep reads the clock.
+  const sweep = () => {
+    const now = Date.now();
+    for (const client of connections) {
+      if (client.seen) {
+        client.seen = client.pinged = false;
+        client.lastSeen = now;
+      } else if (now - client.lastSeen >= heartbeat!.interval + heartbeat!.timeout) {
+        client.close(CLOSE_TIMEOUT, "heartbeat timeout");
+      } else if (!client.pinged && now - client.lastSeen >= heartbeat!.interval) {
+        client.pinged = true;
+        client.ws.ping();
+      }
+    }
   };
 
   const origins = options.origins;
@@ -341,17 +438,32 @@ export function createServer<
     clients: clients as unknown as ReadonlyMap<string, ServerClient<TSchema, TState>>,
     upgrade(request, server, upgradeOptions) {
       bunServer = server;
-      if (!originAllowed(request.headers.get("origin"))) return false;
+      if (draining || !originAllowed(request.headers.get("origin"))) return false;
       const client = new Connection(core, crypto.randomUUID(), upgradeOptions?.state as State | undefined);
       return server.upgrade(request, { data: client, headers: upgradeOptions?.headers });
     },
     publish(topic: string, name: string, input?: unknown) {
       const frame = notifyFrame(name, input);
-      if (typeof frame === "string") bunServer?.publish(topic, frame);
-      else frame.then((f) => bunServer?.publish(topic, f)).catch((error) => report(error, name));
+      if (typeof frame === "string") bunServer?.publish(topic, frame), core.interest?.publish(topic, frame);
+      else frame.then((f) => (bunServer?.publish(topic, f), core.interest?.publish(topic, f))).catch((error) => report(error, name));
+    },
+    shutdown({ timeout = 10_000, reason = "server shutting down" } = {}) {
+      draining ??= new Promise<void>((resolve) => {
+        const deadline = Date.now() + timeout;
+        for (const client of connections) client.goAwayNotice();
+        const drain = () => {
+          const late = Date.now() >= deadline;
+          for (const client of connections) if (late || client.idle) client.close(CLOSE_RESTART, reason);
+          if (connections.size) setTimeout(drain, 20);
+          else resolve();
+        };
+        drain();
+      });
+      return draining;
     },
     close(reason = "server shutting down") {
-      for (const client of clients.values()) client.close(CLOSE_GOING_AWAY, reason);
+      for (const client of connections) client.close(CLOSE_GOING_AWAY, reason);
+      core.interest?.close();
     },
   } as ChatterServer<TSchema, TProcedures, TState>;
 }

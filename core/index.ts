@@ -7,4 +7,6 @@ export type { CallOptions, ProcedureContext, InputOf, OutputOf, ParsedInputOf } 
 export { createClient } from "./createClient.ts";
 export type { CallResult, SchemaOf, SchemaOrServer, ChatterClient, ClientOptions, ClientStatus, ClientProcedure, ClientProcedures, WebSocketLike } from "./createClient.ts";
 export { createServer } from "./createServer.ts";
+export { clientTopic } from "./adapter.ts";
+export type { Adapter, AdapterHost } from "./adapter.ts";
 export type { ChatterServer, ServerClient, ServerOptions, ServerProcedure, ServerProcedures } from "./createServer.ts";

@@ -2,7 +2,7 @@
 // connection. The client and each server connection subclass it with their
 // transport (how a frame is written, what happens to a call made offline).
 import { ChatterError, isErrorCode, type ChatterErrorCode, type Issue } from "./errors.ts";
-import { CALL, CANCEL, ERROR, HELLO, isValidId, NOTIFY, PING, PONG, PONG_FRAME, RESULT } from "./protocol.ts";
+import { CALL, CANCEL, ERROR, GOAWAY, HELLO, isValidId, NOTIFY, PING, PONG, PONG_FRAME, RESULT } from "./protocol.ts";
 import type { Procedure, Procedures } from "./schema.ts";
 import type { StandardSchemaV1 } from "./standard.ts";
 import type { CallOptions, ProcedureContext } from "./types.ts";
@@ -81,6 +81,10 @@ export abstract class Peer {
   /** The HELLO frame (connection params), for ends that take one. */
   protected hello(_params: unknown): void {
     this.violation("unexpected HELLO");
+  }
+  /** The GOAWAY frame (the server is shutting down), for ends that take one. */
+  protected goAway(): void {
+    this.violation("unexpected GOAWAY");
   }
 
   /** Calls a procedure of the other end. */
@@ -195,6 +199,8 @@ export abstract class Peer {
         return;
       case HELLO:
         return this.hello(msg[1]);
+      case GOAWAY:
+        return this.goAway();
       default:
         return this.violation("unknown frame kind");
     }

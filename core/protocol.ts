@@ -18,6 +18,11 @@ export const PING = 5;
 export const PONG = 6;
 /** `[HELLO, params]`: the client's connection params, first frame, when the server asks for them. */
 export const HELLO = 7;
+/**
+ * `[GOAWAY]`: the server is shutting down. Send no new calls on this connection (hold them
+ * for the next one); it closes with 1012 once the calls in flight are answered.
+ */
+export const GOAWAY = 8;
 
 /** The protocol version. New frame kinds are additive; a breaking change would become version 2. */
 export const PROTOCOL_VERSION = 1;
@@ -32,6 +37,10 @@ export const CLOSE_PROTOCOL = 4400;
 export const CLOSE_UNAUTHORIZED = 4401;
 export const CLOSE_TOO_LARGE = 1009;
 export const CLOSE_OVERLOADED = 1013;
+/** Graceful shutdown (`server.shutdown()`): reconnect, to another instance if there is one. */
+export const CLOSE_RESTART = 1012;
+/** The server's heartbeat found the socket silent (the peer will rarely see it: it is gone). */
+export const CLOSE_TIMEOUT = 4408;
 
 export function isValidId(id: unknown): id is number {
   return typeof id === "number" && Number.isSafeInteger(id) && id > 0;

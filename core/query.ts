@@ -13,19 +13,39 @@ export function callQueryKey<K extends string, I>(name: K, input: I): CallQueryK
   return [QUERY_KEY_ROOT, name, input === undefined ? null : input] as unknown as CallQueryKey<K, I>;
 }
 
-/** `{ queryKey, queryFn }` for a call; the query's `signal` cancels the call on the server. */
-export function callQueryOptions<T extends SchemaOrServer, K extends keyof SchemaOf<T>["server"] & string>(
+type ServerName<T extends SchemaOrServer> = keyof SchemaOf<T>["server"] & string;
+type QueryFn<T extends SchemaOrServer, K extends ServerName<T>> = (context: { signal?: AbortSignal }) => Promise<CallResult<T, K>>;
+type CallQueryOptions<T extends SchemaOrServer, K extends ServerName<T>, O, Fn> = Omit<O, "timeout"> & {
+  queryKey: CallQueryKey<K, InputOf<SchemaOf<T>["server"][K]>>;
+  queryFn: Fn;
+};
+
+/**
+ * `{ ...options, queryKey, queryFn }` for a call: `timeout` goes to the call, every other
+ * option to the query, and the query's `signal` cancels the call on the server. An input
+ * that is a symbol (TanStack's `skipToken`) becomes the `queryFn`, which disables the
+ * query until the input is ready.
+ */
+export function callQueryOptions<T extends SchemaOrServer, K extends ServerName<T>, O extends Omit<CallOptions, "signal"> = {}>(
   client: ChatterClient<T>,
   name: K,
   input: InputOf<SchemaOf<T>["server"][K]>,
-  options?: Omit<CallOptions, "signal">,
-) {
+  options?: O,
+): CallQueryOptions<T, K, O, QueryFn<T, K>>;
+export function callQueryOptions<T extends SchemaOrServer, K extends ServerName<T>, S extends symbol, O extends Omit<CallOptions, "signal"> = {}>(
+  client: ChatterClient<T>,
+  name: K,
+  input: InputOf<SchemaOf<T>["server"][K]> | S,
+  options?: O,
+): CallQueryOptions<T, K, O, QueryFn<T, K> | S>;
+export function callQueryOptions(client: ChatterClient, name: string, input: unknown, options?: Omit<CallOptions, "signal">) {
+  const { timeout, ...query } = options ?? {};
+  if (typeof input === "symbol") return { ...query, queryKey: callQueryKey(name, undefined), queryFn: input };
+  const call = client.call as (name: string, input: unknown, options?: CallOptions) => Promise<unknown>;
   return {
+    ...query,
     queryKey: callQueryKey(name, input),
-    queryFn: ({ signal }: { signal?: AbortSignal }) =>
-      (client.call as (name: string, input: unknown, options?: CallOptions) => Promise<unknown>)(name, input, { ...options, signal }) as Promise<
-        CallResult<T, K>
-      >,
+    queryFn: ({ signal }: { signal?: AbortSignal }) => call(name, input, { timeout, signal }),
   };
 }
 

@@ -5,4 +5,6 @@ export type { ChatterErrorCode, Issue } from "./errors.ts";
 export type { StandardSchemaV1 } from "./standard.ts";
 export type { CallOptions, ProcedureContext, InputOf, OutputOf, ParsedInputOf } from "./types.ts";
 export { createServer } from "./createServer.ts";
+export { clientTopic } from "./adapter.ts";
+export type { Adapter, AdapterHost } from "./adapter.ts";
 export type { ChatterServer, ServerClient, ServerOptions, ServerProcedure, ServerProcedures, BunSocket, BunServer } from "./createServer.ts";
