@@ -18,8 +18,12 @@ export interface Adapter {
   attach(host: AdapterHost): void;
   /** This instance published `frame` to `topic` (its own subscribers already have it): forward it to the others. */
   publish(topic: string, frame: string): void;
-  /** `topic` got its first subscriber on this instance: start receiving it from the others. */
-  subscribe(topic: string): void;
+  /**
+   * `topic` got its first subscriber on this instance: start receiving it from the others.
+   * May return a promise, resolved once the others' publishes to `topic` reach this
+   * instance (or the adapter gave up and reported why); it must not reject.
+   */
+  subscribe(topic: string): void | Promise<void>;
   /** `topic` lost its last subscriber on this instance: stop receiving it. */
   unsubscribe(topic: string): void;
   /** Stops forwarding and releases the adapter's connections. */
@@ -43,20 +47,34 @@ export function clientTopic(id: string): string {
 export class Interest {
   private readonly counts = new Map<string, number>();
   private readonly topics = new Map<object, Set<string>>();
+  /** The adapter's pending confirmation per topic, for every subscriber that arrives before it settles. */
+  private readonly settling = new Map<string, Promise<void>>();
 
   constructor(
     private readonly adapter: Adapter,
     private readonly report: (error: unknown) => void,
   ) {}
 
-  add(owner: object, topic: string): void {
+  /** Returns a promise while the adapter has yet to confirm the topic's subscription. */
+  add(owner: object, topic: string): Promise<void> | undefined {
     let mine = this.topics.get(owner);
     if (!mine) this.topics.set(owner, (mine = new Set()));
-    else if (mine.has(topic)) return;
+    else if (mine.has(topic)) return this.settling.get(topic);
     mine.add(topic);
     const count = this.counts.get(topic) ?? 0;
     this.counts.set(topic, count + 1);
-    if (count === 0) this.call(() => this.adapter.subscribe(topic));
+    if (count > 0) return this.settling.get(topic);
+    const confirmed = this.call(() => this.adapter.subscribe(topic));
+    if (!confirmed) return undefined;
+    const settled = Promise.resolve(confirmed).then(
+      () => void (this.settling.get(topic) === settled && this.settling.delete(topic)),
+      (error) => {
+        if (this.settling.get(topic) === settled) this.settling.delete(topic);
+        this.report(error);
+      },
+    );
+    this.settling.set(topic, settled);
+    return settled;
   }
 
   remove(owner: object, topic: string): void {
@@ -91,15 +109,17 @@ export class Interest {
     const count = this.counts.get(topic) ?? 0;
     if (count > 1) return void this.counts.set(topic, count - 1);
     this.counts.delete(topic);
+    this.settling.delete(topic);
     this.call(() => this.adapter.unsubscribe(topic));
   }
 
   /** An adapter's throw must not reach a websocket handler (Bun would end the process). */
-  private call(fn: () => void): void {
+  private call<T>(fn: () => T): T | undefined {
     try {
-      fn();
+      return fn();
     } catch (error) {
       this.report(error);
+      return undefined;
     }
   }
 }

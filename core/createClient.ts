@@ -10,8 +10,10 @@ export interface WebSocketLike {
   send(data: string): void;
   close(code?: number, reason?: string): void;
   onopen: ((event: any) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason: string }) => void) | null;
+  // `any`: each implementation types its own MessageEvent/CloseEvent, and a narrower
+  // parameter here would make the DOM's and `ws`'s classes unassignable.
+  onmessage: ((event: any) => void) | null;
+  onclose: ((event: any) => void) | null;
   onerror: ((event: any) => void) | null;
 }
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
@@ -92,7 +94,7 @@ class ClientPeer extends Peer {
   status: ClientStatus = "connecting";
   private ws: WebSocketLike | undefined;
   private readonly queue = new Map<number, string>();
-  private readonly handlers = new Map<string, Handler[]>();
+  private readonly handlers = new Map<string, { handler: Handler }[]>();
   private readonly listeners = new Set<(status: ClientStatus) => void>();
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -130,9 +132,10 @@ class ClientPeer extends Peer {
     if (typeof handler !== "function") throw new TypeError(`implement: the handler of "${name}" must be a function`);
     const stack = this.handlers.get(name) ?? [];
     this.handlers.set(name, stack);
-    stack.push(handler);
+    const entry = { handler }; // its own entry: the same function registered twice is two registrations
+    stack.push(entry);
     return () => {
-      const at = stack.lastIndexOf(handler);
+      const at = stack.indexOf(entry);
       if (at >= 0) stack.splice(at, 1);
     };
   }
@@ -166,7 +169,7 @@ class ClientPeer extends Peer {
   }
   protected find(name: string): Handler | undefined {
     const stack = this.handlers.get(name);
-    return stack?.[stack.length - 1];
+    return stack?.[stack.length - 1]?.handler;
   }
   protected invoke(handler: Handler, input: unknown, context: ProcedureContext): unknown {
     return handler(input, context);
@@ -200,13 +203,13 @@ class ClientPeer extends Peer {
     }
     this.ws = ws;
     ws.onopen = () => this.greet(ws);
-    ws.onmessage = (event) => {
+    ws.onmessage = (event: { data: unknown }) => {
       this.lastSeen = Date.now();
       this.pinged = false;
       if (typeof event.data === "string") this.receive(event.data);
       else this.violation("binary frame");
     };
-    ws.onclose = (event) => {
+    ws.onclose = (event: { code: number }) => {
       if (this.ws === ws) this.closed(event.code);
     };
     ws.onerror = () => {}; // a close event always follows

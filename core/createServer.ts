@@ -34,7 +34,12 @@ export interface ServerClient<TSchema extends Schema = Schema, TState extends St
   readonly id: string;
   /** The remote address of the socket. */
   readonly remoteAddress: string;
-  subscribe(topic: string): void;
+  /**
+   * Subscribes this client to `topic`. The promise resolves once publishes to the topic
+   * from every instance reach it: at once without an adapter; with one, when the
+   * adapter confirms (await it before telling others the client has joined).
+   */
+  subscribe(topic: string): Promise<void>;
   unsubscribe(topic: string): void;
   isSubscribed(topic: string): boolean;
   /** Calls `name` on every client subscribed to `topic` except this one (Bun's `ws.publish`). */
@@ -157,6 +162,8 @@ interface Core extends PeerConfig {
   admitted(client: Connection): void;
 }
 
+const SUBSCRIBED = Promise.resolve();
+
 class Connection extends Peer implements ServerClient {
   ws!: BunSocket;
   private store: State | undefined;
@@ -259,10 +266,11 @@ class Connection extends Peer implements ServerClient {
     this.disconnect(new ChatterError("DISCONNECTED", `Client ${this.id} disconnected`));
   }
 
-  subscribe(topic: string): void {
+  subscribe(topic: string): Promise<void> {
     this.ws.subscribe(topic);
     // After its close Bun ignores a subscribe: count only what Bun holds.
-    if (this.core.interest && this.ws.isSubscribed(topic)) this.core.interest.add(this, topic);
+    if (this.core.interest && this.ws.isSubscribed(topic)) return this.core.interest.add(this, topic) ?? SUBSCRIBED;
+    return SUBSCRIBED;
   }
   unsubscribe(topic: string): void {
     this.ws.unsubscribe(topic);

@@ -29,13 +29,19 @@ interface PendingCall {
   readonly name: string;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: ChatterError) => void;
+  /** Its own timer, for a call with a timeout other than the default; else `undefined` and the sweep times it out. */
   timer: ReturnType<typeof setTimeout> | undefined;
+  readonly timeout: number;
+  /** When a default-timeout call times out (`performance.now()` ms); 0 when it has its own timer. */
+  readonly deadline: number;
   signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
 }
 
 const NO_INPUT: StandardSchemaV1.Result<undefined> = { value: undefined };
 const MAX_NAME_IN_MESSAGE = 80;
+/** The longest delay `setTimeout` takes as is. */
+const MAX_TIMER = 2_147_483_647;
 
 /** One running procedure; its `signal` is created only if the procedure reads it. */
 class Task implements ProcedureContext {
@@ -63,6 +69,8 @@ export abstract class Peer {
   private pending: Map<number, PendingCall> | undefined;
   private running: Map<number, Task> | undefined;
   private lastId = 0;
+  /** Armed for the oldest default-timeout call while any waits (see `sweep`). */
+  private sweepTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(protected readonly config: PeerConfig) {}
 
@@ -98,7 +106,8 @@ export abstract class Peer {
     const id = ++this.lastId;
     let frame: string;
     try {
-      frame = JSON.stringify(input === undefined ? [CALL, id, name] : [CALL, id, name, input]);
+      // Built as text: no array per call, and `JSON.stringify(name)` quotes it as the array form would.
+      frame = input === undefined ? `[${CALL},${id},${JSON.stringify(name)}]` : `[${CALL},${id},${JSON.stringify(name)},${json(input)}]`;
     } catch (cause) {
       return Promise.reject(new ChatterError("BAD_INPUT", `The input of "${short(name)}" cannot be encoded as JSON`, { cause }));
     }
@@ -107,13 +116,12 @@ export abstract class Peer {
     }
     const timeout = options?.timeout ?? this.config.timeout;
     return new Promise((resolve, reject) => {
-      const call: PendingCall = { name, resolve, reject, timer: undefined, signal, onAbort: undefined };
-      call.timer = setTimeout(() => {
-        if (this.settle(id)) {
-          this.cancelRemote(id);
-          reject(new ChatterError("TIMEOUT", `The call "${short(name)}" timed out after ${timeout} ms`));
-        }
-      }, timeout);
+      // Default-timeout calls time out in insertion order, so one sweep timer serves them all
+      // (a timer per call was a measurable share of a call's cost); others get their own.
+      const custom = timeout !== this.config.timeout || !(timeout > 0 && timeout <= MAX_TIMER);
+      const call: PendingCall = { name, resolve, reject, timer: undefined, timeout, deadline: custom ? 0 : performance.now() + timeout, signal, onAbort: undefined };
+      if (custom) call.timer = setTimeout(() => this.expire(id), timeout);
+      else this.sweepTimer ??= setTimeout(() => this.sweep(), timeout);
       if (signal) {
         call.onAbort = () => {
           if (this.settle(id)) {
@@ -126,6 +134,29 @@ export abstract class Peer {
       pending.set(id, call);
       this.dispatch(frame, id);
     });
+  }
+
+  /** Times out call `id` and tells the other end to stop it. */
+  private expire(id: number): void {
+    const call = this.pending?.get(id);
+    if (!call || !this.settle(id)) return;
+    this.cancelRemote(id);
+    call.reject(new ChatterError("TIMEOUT", `The call "${short(call.name)}" timed out after ${call.timeout} ms`));
+  }
+
+  /** Times out the default-timeout calls past their deadline, oldest first, and re-arms for the next. */
+  private sweep(): void {
+    this.sweepTimer = undefined;
+    if (!this.pending) return;
+    const now = performance.now();
+    for (const [id, call] of this.pending) {
+      if (call.deadline === 0) continue; // has its own timer
+      if (call.deadline > now) {
+        this.sweepTimer = setTimeout(() => this.sweep(), call.deadline - now);
+        return;
+      }
+      this.expire(id);
+    }
   }
 
   /** Number of calls this end is waiting on. */
@@ -164,6 +195,10 @@ export abstract class Peer {
       for (const [id, call] of this.pending) if (!keep?.(id)) calls.push(call), this.settle(id);
       for (const call of calls) call.reject(error);
     }
+    if (this.sweepTimer !== undefined && !this.pending?.size) {
+      clearTimeout(this.sweepTimer); // nothing left to time out: don't keep the process alive
+      this.sweepTimer = undefined;
+    }
     if (this.running?.size) {
       for (const task of this.running.values()) task.cancel(error);
       this.running.clear();
@@ -190,8 +225,7 @@ export abstract class Peer {
         return this.onNotify(msg);
       case CANCEL:
         if (!isValidId(msg[1])) return this.violation("CANCEL needs a call id");
-        this.running?.get(msg[1])?.cancel(new ChatterError("CANCELLED"));
-        return;
+        return this.abandon(msg[1]);
       case PING:
         this.write(PONG_FRAME);
         return;
@@ -204,6 +238,18 @@ export abstract class Peer {
       default:
         return this.violation("unknown frame kind");
     }
+  }
+
+  /**
+   * The caller gave up on call `id` (cancelled or timed out): its signal aborts and its slot
+   * is freed now, as HTTP/2 frees a reset stream's, so a handler that ignores its signal (or
+   * never settles) cannot leave an entry behind; whatever it returns later is dropped.
+   */
+  private abandon(id: number): void {
+    const task = this.running?.get(id);
+    if (!task) return;
+    this.running!.delete(id);
+    task.cancel(new ChatterError("CANCELLED"));
   }
 
   private onCall(msg: unknown[]): void {
@@ -284,7 +330,7 @@ export abstract class Peer {
     if (!this.finish(task)) return;
     let frame: string;
     try {
-      frame = value === undefined ? `[${RESULT},${task.id}]` : JSON.stringify([RESULT, task.id, value]);
+      frame = value === undefined ? `[${RESULT},${task.id}]` : `[${RESULT},${task.id},${json(value)}]`;
     } catch (cause) {
       this.report(new ChatterError("INTERNAL", `The result of "${short(task.name)}" cannot be encoded as JSON`, { cause }), task.name);
       return void this.write(errorFrame(task.id, new ChatterError("INTERNAL")));
@@ -343,7 +389,7 @@ export abstract class Peer {
     const call = this.pending?.get(id);
     if (!call) return false;
     this.pending!.delete(id);
-    clearTimeout(call.timer);
+    if (call.timer !== undefined) clearTimeout(call.timer);
     if (call.onAbort) call.signal!.removeEventListener("abort", call.onAbort);
     return true;
   }
@@ -357,6 +403,11 @@ export function own(table: Procedures, name: string): Procedure | undefined {
 export function errorFrame(id: number, error: ChatterError): string {
   const issues = error.issues?.map((issue) => ({ message: String(issue.message), path: issue.path?.map(pathKey) }));
   return JSON.stringify(issues ? [ERROR, id, error.code, error.message, issues] : [ERROR, id, error.code, error.message]);
+}
+
+/** `JSON.stringify` of an array element: what has no JSON form (a function, a symbol) is `null`, as in an array. */
+function json(value: unknown): string {
+  return JSON.stringify(value) ?? "null";
 }
 
 function pathKey(key: PropertyKey | { readonly key: PropertyKey }): string | number {

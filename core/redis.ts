@@ -30,16 +30,18 @@ export interface RedisAdapterOptions {
   heartbeat?: number;
   /** Milliseconds a connection attempt may take. @default 5_000 */
   connectionTimeout?: number;
+  /** Publishes sent to Redis and not yet acknowledged; more are dropped (and counted) while Redis lags. @default 100_000 */
+  maxInFlight?: number;
 }
 
 export type RedisAdapterStatus = "connecting" | "connected" | "reconnecting" | "closed";
 
 export interface RedisAdapterStats {
-  /** Publishes sent to Redis. */
+  /** Publishes Redis acknowledged. */
   forwarded: number;
   /** Publishes from other instances delivered here. */
   received: number;
-  /** Publishes not forwarded because Redis was unreachable (each one reported). */
+  /** Publishes not forwarded because Redis was unreachable or lagging (reported through `onError`, counted once a second). */
   dropped: number;
   /** Connections (publishing or subscribing) re-established after a loss. */
   reconnects: number;
@@ -87,17 +89,24 @@ class RedisPubSub implements RedisAdapter {
   private readonly sub: Link;
   /** The subscribing connection's own channels; replaced with each new connection. */
   private subscribed: { readonly connection: RedisConnection; readonly channels: Set<string>; syncing: boolean; dirty: boolean } | undefined;
+  /** Topics whose subscription may differ from `topics` on the subscribing connection. */
+  private changed = new Set<string>();
   private synced = false;
   private waiters: (() => void)[] = [];
+  /** Subscribes waiting for the subscribing connection to catch up with `topics`. */
+  private confirmations: (() => void)[] = [];
   private unreported = 0;
   private lastDropCause: unknown;
   private dropTimer: ReturnType<typeof setTimeout> | undefined;
   private readonly prefix: string;
   private readonly url: string;
+  private inFlight = 0;
+  private readonly maxInFlight: number;
 
   constructor(private readonly options: RedisAdapterOptions) {
     this.url = options.url ?? (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.REDIS_URL ?? "redis://127.0.0.1:6379";
     this.prefix = options.prefix ?? "chatter:";
+    this.maxInFlight = options.maxInFlight ?? 100_000;
     this.pub = new Link(this.url, options, {
       up: (_, again) => {
         if (again) this.stats.reconnects++;
@@ -109,11 +118,13 @@ class RedisPubSub implements RedisAdapter {
       up: (connection, again) => {
         if (again) this.stats.reconnects++;
         this.subscribed = { connection, channels: new Set(), syncing: false, dirty: false };
+        this.changed = new Set(this.topics); // a fresh connection: resubscribe everything
         this.sync();
       },
       down: (error) => {
         this.subscribed = undefined;
         this.synced = false;
+        this.confirm();
         this.fault("subscribe", error);
       },
     });
@@ -137,17 +148,37 @@ class RedisPubSub implements RedisAdapter {
     if (this.closed) return;
     const connection = this.pub.connection;
     if (!connection) return this.drop(new Error("not connected"));
-    this.stats.forwarded++;
-    connection.publish(this.prefix + topic, this.id + frame).then(undefined, (error) => this.drop(error));
+    if (this.inFlight >= this.maxInFlight) return this.drop(new Error(`${this.maxInFlight} publishes already waiting for Redis`));
+    this.inFlight++;
+    try {
+      connection.publish(this.prefix + topic, this.id + frame).then(this.sent, this.failed);
+    } catch (error) {
+      this.failed(error);
+    }
   }
 
-  subscribe(topic: string): void {
+  private readonly sent = (): void => {
+    this.inFlight--;
+    this.stats.forwarded++;
+  };
+  private readonly failed = (error: unknown): void => {
+    this.inFlight--;
+    this.drop(error);
+  };
+
+  /** Resolves once Redis confirmed the channel, or at once while the subscribing connection is down (it resubscribes on reconnect). */
+  subscribe(topic: string): Promise<void> | undefined {
     this.topics.add(topic);
+    this.changed.add(topic);
+    if (!this.subscribed) return undefined;
+    const confirmed = new Promise<void>((resolve) => this.confirmations.push(resolve));
     this.sync();
+    return confirmed;
   }
 
   unsubscribe(topic: string): void {
     this.topics.delete(topic);
+    this.changed.add(topic);
     this.sync();
   }
 
@@ -168,7 +199,9 @@ class RedisPubSub implements RedisAdapter {
     if (this.closed) return;
     this.closed = true;
     this.topics.clear();
+    this.changed.clear();
     this.subscribed = undefined;
+    this.confirm();
     this.pub.stop();
     this.sub.stop();
     if (this.dropTimer) this.flushDrops();
@@ -198,10 +231,14 @@ class RedisPubSub implements RedisAdapter {
     const run = async () => {
       do {
         state.dirty = false;
+        const batch = this.changed;
+        this.changed = new Set();
         const add: string[] = [];
         const remove: string[] = [];
-        for (const topic of this.topics) if (!state.channels.has(this.prefix + topic)) add.push(this.prefix + topic);
-        for (const channel of state.channels) if (!this.topics.has(channel.slice(this.prefix.length))) remove.push(channel);
+        for (const topic of batch) {
+          const channel = this.prefix + topic;
+          if (this.topics.has(topic) !== state.channels.has(channel)) (this.topics.has(topic) ? add : remove).push(channel);
+        }
         if (add.length) {
           for (const channel of add) state.channels.add(channel);
           await state.connection.subscribe(add, this.listener);
@@ -218,6 +255,7 @@ class RedisPubSub implements RedisAdapter {
         if (this.subscribed !== state) return;
         if (state.dirty) return this.sync();
         this.synced = true;
+        this.confirm();
         this.settled();
       },
       (error) => {
@@ -225,6 +263,13 @@ class RedisPubSub implements RedisAdapter {
         if (this.subscribed === state) this.sub.lost(state.connection, error);
       },
     );
+  }
+
+  /** Never leaves a subscribe waiting: called when in sync, when the connection is lost, and on close. */
+  private confirm(): void {
+    const confirmations = this.confirmations;
+    this.confirmations = [];
+    for (const resolve of confirmations) resolve();
   }
 
   private settled(): void {
@@ -238,7 +283,7 @@ class RedisPubSub implements RedisAdapter {
     this.host?.report(
       new ChatterError(
         "DISCONNECTED",
-        `Redis adapter: the ${which} connection to ${redact(this.url)} is down (${message(error)}); local delivery continues, publishes to other instances are dropped until it reconnects`,
+        `Redis adapter: the ${which} connection to ${redact(this.url)} is down (${message(error)}); local delivery continues, ${which === "publish" ? "publishes to other instances are dropped" : "publishes from other instances are missed"} until it reconnects`,
         { cause: error },
       ),
     );
@@ -369,10 +414,14 @@ class Link {
     this.heartbeat = setInterval(() => {
       if (this.awaitingPong) return this.lost(connection, new Error(`no PING answer in ${every} ms`));
       this.awaitingPong = true;
-      connection.ping().then(
-        () => (this.awaitingPong = false),
-        (error) => this.lost(connection, error),
-      );
+      try {
+        connection.ping().then(
+          () => (this.awaitingPong = false),
+          (error) => this.lost(connection, error),
+        );
+      } catch (error) {
+        this.lost(connection, error);
+      }
     }, every);
     (this.heartbeat as { unref?: () => void }).unref?.();
   }

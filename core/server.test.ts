@@ -36,6 +36,22 @@ describe("server → client calls", () => {
     expect((await rejection(client.call("ask", { question: "?" }))).code).toBe("NOT_FOUND");
   });
 
+  test("each registration has its own remover, even for the same function; a remover works once", async () => {
+    const app = testApp();
+    const client = connect({ url: serve(app).url, schema: app.schema });
+    const yes = () => true;
+    const no = () => false;
+    const offNo = client.implement("confirm", no);
+    const offFirstYes = client.implement("confirm", yes);
+    const offSecondYes = client.implement("confirm", yes);
+    offFirstYes();
+    offFirstYes();
+    expect(await client.call("ask", { question: "?" })).toBe(true); // the second `yes` still answers
+    offSecondYes();
+    expect(await client.call("ask", { question: "?" })).toBe(false);
+    offNo();
+  });
+
   test("implement refuses a name the schema does not have", () => {
     const app = testApp();
     const client = connect({ url: serve(app).url, schema: app.schema });

@@ -40,6 +40,12 @@ const bun = process.execPath;
 const only = process.argv.slice(2);
 const groups: { name: string; command: string[] }[] = [
   { name: "core", command: [bun, "test", "./core", "./examples"] },
+  { name: "redis", command: [bun, "test", "./test/redis"] },
+  { name: "reliability", command: [bun, "test", "./test/reliability"] },
+  { name: "react", command: [bun, "test", "--preload", "./react/test/setup.ts", "./react"] },
+  // `--conditions browser`: solid-js's default export for Bun is its server build, which has no reactivity.
+  { name: "solid", command: [bun, "test", "--conditions", "browser", "--preload", "./solid/test/setup.ts", "./solid"] },
+  { name: "browser", command: ["sh", "-c", `npm run --silent build:web && "${bun}" test ./test/browser`] },
 ];
 
 for (const group of groups) {

@@ -1,13 +1,21 @@
 // The chat server: `npm start`, then open http://localhost:5000 or run
 // `bun examples/chat/cli.ts --room 1 --name ada` in two terminals.
+import { fileURLToPath } from "node:url";
 import { ChatterError, createServer } from "@manyducks.co/chatter/server";
+import { createRedisAdapter } from "@manyducks.co/chatter/redis";
 import { schema } from "./schema.ts";
+import { serveStatic } from "./static.ts";
 import { ChatStore } from "./store.ts";
+
+const REACT_APP = fileURLToPath(new URL("./dist/react", import.meta.url));
+const SOLID_APP = fileURLToPath(new URL("./dist/solid", import.meta.url));
 
 const store = new ChatStore();
 
 export const chat = createServer({
   schema,
+  // Several instances share publishes through Redis when REDIS_URL is set (docs/scaling.md).
+  adapter: process.env.REDIS_URL ? createRedisAdapter({ url: process.env.REDIS_URL }) : undefined,
   state: { username: "", rooms: [] as string[] },
   procedures: {
     joinRoom({ roomId, username }, client) {
@@ -50,7 +58,10 @@ export function startChat(port = Number(process.env.PORT ?? 5000), hostname = pr
         if (chat.upgrade(req, server)) return;
         return new Response("Upgrade failed", { status: 400 });
       }
-      return new Response("Chatter chat server. Connect a client to /ws.\n");
+      // The web apps (`npm run build:web`): React at /, Solid at /solid/.
+      if (url.pathname === "/solid") return Response.redirect(`${url.origin}/solid/${url.search}`, 308);
+      if (url.pathname.startsWith("/solid/")) return serveStatic(SOLID_APP, url.pathname.slice("/solid".length), req.method);
+      return serveStatic(REACT_APP, url.pathname, req.method);
     },
     websocket: chat.handler,
   });

@@ -1,0 +1,35 @@
+import { useQueryClient } from "@tanstack/react-query";
+import { useEffect } from "react";
+import { addMessage } from "./addMessage.ts";
+import { callKey, enterRoom, useCall, useProcedure, type Session } from "./chatter.ts";
+import { Composer } from "./Composer.tsx";
+import { MemberList } from "./MemberList.tsx";
+import { MessageList } from "./MessageList.tsx";
+
+export function Room({ session, onLeave }: { session: Session; onLeave: () => void }) {
+  const { roomId, username } = session;
+  const queryClient = useQueryClient();
+  const history = useCall("history", { roomId });
+  const members = useCall("members", { roomId });
+
+  useEffect(() => enterRoom({ roomId, username }), [roomId, username]);
+
+  // Pushed by the server while this room is on screen: write them into the cache.
+  useProcedure("receiveMessage", ({ message }) => addMessage(queryClient, message));
+  useProcedure("presence", ({ roomId, members }) => queryClient.setQueryData(callKey("members", { roomId }), members));
+
+  return (
+    <main className="room">
+      <section className="chat card" aria-label={`Room ${roomId}`}>
+        <MessageList messages={history.data} loading={history.isPending} error={history.error} me={username} />
+        <Composer roomId={roomId} />
+      </section>
+      <aside className="sidebar card">
+        <MemberList members={members.data ?? []} me={username} />
+        <button type="button" className="ghost" onClick={onLeave}>
+          Leave room
+        </button>
+      </aside>
+    </main>
+  );
+}

@@ -1,0 +1,37 @@
+/** @jsxImportSource solid-js */
+import { useQueryClient } from "@tanstack/solid-query";
+import { onCleanup } from "solid-js";
+import { addMessage } from "./addMessage.ts";
+import { callKey, createCall, createProcedure, enterRoom, type Session } from "./chatter.ts";
+import { Composer } from "./Composer.tsx";
+import { MemberList } from "./MemberList.tsx";
+import { MessageList } from "./MessageList.tsx";
+
+/** One room, for one session: `App` creates a new `Room` when the session changes. */
+export function Room(props: { session: Session; onLeave: () => void }) {
+  const { roomId, username } = props.session;
+  const queryClient = useQueryClient();
+  const history = createCall("history", () => ({ roomId }));
+  const members = createCall("members", () => ({ roomId }));
+
+  onCleanup(enterRoom({ roomId, username }));
+
+  // Pushed by the server while this room is on screen: write them into the cache.
+  createProcedure("receiveMessage", ({ message }) => addMessage(queryClient, message));
+  createProcedure("presence", (presence) => queryClient.setQueryData(callKey("members", { roomId: presence.roomId }), presence.members));
+
+  return (
+    <main class="room">
+      <section class="chat card" aria-label={`Room ${roomId}`}>
+        <MessageList messages={history.data} loading={history.isPending} error={history.error} me={username} />
+        <Composer roomId={roomId} />
+      </section>
+      <aside class="sidebar card">
+        <MemberList members={members.data ?? []} me={username} />
+        <button type="button" class="ghost" onClick={() => props.onLeave()}>
+          Leave room
+        </button>
+      </aside>
+    </main>
+  );
+}

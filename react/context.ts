@@ -1,0 +1,4 @@
+import { createContext } from "react";
+import type { ChatterClient } from "../core/createClient.ts";
+
+export const ChatterContext = createContext<ChatterClient | undefined>(undefined);

@@ -1,0 +1,128 @@
+// Type tests, checked by `tsc --noEmit -p tsconfig.json` (run by `npm test`).
+import { QueryClient, skipToken, useQueries, useQuery, useSuspenseQuery } from "@tanstack/react-query";
+import { expectTypeOf } from "expect-type";
+import type { ChatterError, ClientStatus } from "@manyducks.co/chatter";
+import { callOptions as looseCallOptions, createChatterReact } from "@manyducks.co/chatter/react";
+import { connect, schema, type TestChatter } from "./test/server.ts";
+
+const { useCall, useSuspenseCall, useCallMutation, useProcedure, useConnectionStatus, useChatter, callOptions, callKey, ChatterProvider } =
+  createChatterReact<TestChatter>();
+const client = connect("ws://127.0.0.1:1");
+const queryClient = new QueryClient();
+
+export function ShouldInferDataAndErrorFromTheSchema() {
+  const greeting = useCall("greet", { name: "ada" });
+  expectTypeOf(greeting.data).toEqualTypeOf<string | undefined>();
+  expectTypeOf(greeting.error).toEqualTypeOf<ChatterError | null>();
+
+  // An undeclared output is typed from the server's implementation (createChatterReact<typeof server>).
+  expectTypeOf(useCall("ping", undefined).data).toEqualTypeOf<"pong" | undefined>();
+
+  // @ts-expect-error a wrong procedure name
+  useCall("nope", { name: "ada" });
+  // @ts-expect-error a wrong input
+  useCall("greet", { name: 1 });
+  // @ts-expect-error a missing input
+  useCall("greet", {});
+  // @ts-expect-error an extra input property
+  useCall("greet", { name: "ada", extra: true });
+  return null;
+}
+
+export function ShouldInferDataFromSelectAndAcceptSkipToken(props: { name?: string }) {
+  const length = useCall("greet", { name: "ada" }, { select: (text) => text.length, staleTime: 1_000, timeout: 500 });
+  expectTypeOf(length.data).toEqualTypeOf<number | undefined>();
+  const skipped = useCall("greet", props.name ? { name: props.name } : skipToken, { enabled: true });
+  expectTypeOf(skipped.data).toEqualTypeOf<string | undefined>();
+  // @ts-expect-error the query key and function are the hook's
+  useCall("greet", { name: "ada" }, { queryKey: ["x"] });
+  return null;
+}
+
+export function ShouldInferDefinedDataForSuspense() {
+  const greeting = useSuspenseCall("greet", { name: "ada" });
+  expectTypeOf(greeting.data).toEqualTypeOf<string>();
+  expectTypeOf(useSuspenseCall("count", { key: "k" }, { select: (n) => String(n) }).data).toEqualTypeOf<string>();
+  // @ts-expect-error suspense takes no skipToken
+  useSuspenseCall("greet", skipToken);
+  return null;
+}
+
+export function ShouldInferMutationVariablesAndResult() {
+  const post = useCallMutation("post", {
+    onSuccess: (result, input) => {
+      expectTypeOf(result).toEqualTypeOf<{ id: number; text: string }>();
+      expectTypeOf(input).toEqualTypeOf<{ text: string }>();
+    },
+  });
+  post.mutate({ text: "hi" });
+  expectTypeOf(post.data).toEqualTypeOf<{ id: number; text: string } | undefined>();
+  expectTypeOf(post.error).toEqualTypeOf<ChatterError | null>();
+  // @ts-expect-error a wrong input
+  post.mutate({ body: "hi" });
+  // @ts-expect-error an input is required
+  post.mutate();
+  useCallMutation("ping").mutate(); // no input: no argument
+  // @ts-expect-error a wrong procedure name
+  useCallMutation("nope");
+  return null;
+}
+
+export function ShouldTypeProcedureHandlersFromTheClientSide() {
+  useProcedure("notify", (input, { signal }) => {
+    expectTypeOf(input).toEqualTypeOf<{ text: string }>();
+    expectTypeOf(signal).toEqualTypeOf<AbortSignal>();
+    return "ok";
+  });
+  useProcedure("tick", async ({ n }) => {
+    expectTypeOf(n).toEqualTypeOf<number>();
+  });
+  // @ts-expect-error the output is declared as a string
+  useProcedure("notify", () => 42);
+  // @ts-expect-error a server procedure is not a client procedure
+  useProcedure("greet", () => "x");
+  return null;
+}
+
+export function ShouldTypeTheClientAndStatus() {
+  expectTypeOf(useConnectionStatus()).toEqualTypeOf<ClientStatus>();
+  expectTypeOf(useChatter().call("greet", { name: "x" })).toEqualTypeOf<Promise<string>>();
+  return <ChatterProvider client={client}>{null}</ChatterProvider>;
+}
+
+export async function shouldTypeCallOptionsAndKeysForTheQueryClient() {
+  const options = callOptions(client, "greet", { name: "ada" });
+  expectTypeOf(await queryClient.fetchQuery(options)).toEqualTypeOf<string>();
+  await queryClient.prefetchQuery(options);
+  expectTypeOf(queryClient.getQueryData(options.queryKey)).toEqualTypeOf<string | undefined>();
+  expectTypeOf(queryClient.getQueryData(callKey("count", { key: "k" }))).toEqualTypeOf<number | undefined>();
+  queryClient.setQueryData(callKey("count", { key: "k" }), (old) => {
+    expectTypeOf(old).toEqualTypeOf<number | undefined>();
+    return (old ?? 0) + 1;
+  });
+  // @ts-expect-error the cache of "count" holds numbers
+  queryClient.setQueryData(callKey("count", { key: "k" }), "one");
+  // @ts-expect-error a wrong input
+  callKey("count", { key: 1 });
+  await queryClient.invalidateQueries({ queryKey: callKey("greet", { name: "ada" }) });
+
+  // The standalone helper infers everything from the client it is given.
+  expectTypeOf(queryClient.getQueryData(looseCallOptions(client, "greet", { name: "x" }).queryKey)).toEqualTypeOf<string | undefined>();
+  // @ts-expect-error a wrong procedure name
+  looseCallOptions(client, "nope", { name: "x" });
+}
+
+export function ShouldWorkWithTanStackHooks() {
+  const chatter = useChatter();
+  expectTypeOf(useQuery(callOptions(chatter, "greet", { name: "x" })).data).toEqualTypeOf<string | undefined>();
+  expectTypeOf(useSuspenseQuery(callOptions(chatter, "count", { key: "k" })).data).toEqualTypeOf<number>();
+  const [a, b] = useQueries({ queries: [callOptions(chatter, "greet", { name: "x" }), callOptions(chatter, "count", { key: "k" })] });
+  expectTypeOf(a.data).toEqualTypeOf<string | undefined>();
+  expectTypeOf(b.data).toEqualTypeOf<number | undefined>();
+  return null;
+}
+
+export const typedBySchemaToo = createChatterReact<typeof schema>();
+expectTypeOf(typedBySchemaToo.useCall("ping", undefined).data).toEqualTypeOf<unknown>();
+// @ts-expect-error without the server's type, an undeclared output is unknown
+expectTypeOf(typedBySchemaToo.useCall("ping", undefined).data).toEqualTypeOf<"pong" | undefined>();

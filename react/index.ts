@@ -1,0 +1,16 @@
+export { createChatterReact } from "./createChatterReact.ts";
+export type { ChatterReact } from "./createChatterReact.ts";
+export { ChatterProvider } from "./ChatterProvider.tsx";
+export type { ChatterProviderProps } from "./ChatterProvider.tsx";
+export { useChatter } from "./useChatter.ts";
+export { useCall } from "./useCall.ts";
+export { useSuspenseCall } from "./useSuspenseCall.ts";
+export type { CallSuspenseOptions } from "./useSuspenseCall.ts";
+export { useCallMutation } from "./useCallMutation.ts";
+export type { CallMutationOptions, MutationInput } from "./useCallMutation.ts";
+export { useProcedure } from "./useProcedure.ts";
+export { useConnectionStatus } from "./useConnectionStatus.ts";
+export { callOptions } from "./callOptions.ts";
+export type { CallQueryOptions, CallQueryOptionsOut } from "./callOptions.ts";
+export { callKey } from "./callKey.ts";
+export type { CallInput, CallKey, ClientName, ServerName } from "./types.ts";

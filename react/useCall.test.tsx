@@ -1,0 +1,128 @@
+import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { skipToken } from "@tanstack/react-query";
+import { act, cleanup, screen, waitFor } from "@testing-library/react";
+import { ChatterError } from "@manyducks.co/chatter";
+import { connect, hooks, startTestServer, type TestServer } from "./test/server.ts";
+import { renderWithChatter } from "./test/render.tsx";
+
+const { useCall, useConnectionStatus } = hooks;
+let server: TestServer;
+let client: ReturnType<typeof connect>;
+
+beforeAll(() => {
+  server = startTestServer();
+});
+afterAll(() => server.stop());
+afterEach(() => {
+  cleanup();
+  client?.close();
+});
+
+function Greeting({ name }: { name: string }) {
+  const greeting = useCall("greet", { name });
+  return <p>{greeting.data ?? "loading"}</p>;
+}
+
+test("data arrives from the server", async () => {
+  client = connect(server.url);
+  renderWithChatter(<Greeting name="ada" />, { client });
+  expect(await screen.findByText("hello ada")).toBeTruthy();
+});
+
+test("a changed input refetches under its own key", async () => {
+  client = connect(server.url);
+  const view = renderWithChatter(<Greeting name="ada" />, { client });
+  await screen.findByText("hello ada");
+  view.rerender(<Greeting name="grace" />);
+  expect(await screen.findByText("hello grace")).toBeTruthy();
+  expect(view.queryClient.getQueryData(hooks.callKey("greet", { name: "ada" }))).toBe("hello ada");
+});
+
+test("equal inputs share one call", async () => {
+  client = connect(server.url);
+  function Count({ label }: { label: string }) {
+    const count = useCall("count", { key: "shared" }, { staleTime: Infinity });
+    return <p>{`${label}:${count.data ?? "-"}`}</p>;
+  }
+  renderWithChatter(
+    <>
+      <Count label="a" />
+      <Count label="b" />
+    </>,
+    { client },
+  );
+  await screen.findByText("a:1");
+  await screen.findByText("b:1");
+  expect(server.counts.get("shared")).toBe(1);
+});
+
+test("select and the usual query options apply", async () => {
+  client = connect(server.url);
+  function Shout() {
+    const shout = useCall("greet", { name: "ada" }, { select: (text) => text.toUpperCase() });
+    return <p>{shout.data ?? "loading"}</p>;
+  }
+  renderWithChatter(<Shout />, { client });
+  expect(await screen.findByText("HELLO ADA")).toBeTruthy();
+});
+
+test("skipToken and enabled: false call nothing until the input is ready", async () => {
+  client = connect(server.url);
+  function Maybe({ keyName }: { keyName?: string }) {
+    const skipped = useCall("count", keyName ? { key: keyName } : skipToken);
+    const disabled = useCall("count", { key: "disabled" }, { enabled: false });
+    return <p>{`${skipped.fetchStatus}:${skipped.data ?? "-"}:${disabled.fetchStatus}`}</p>;
+  }
+  const view = renderWithChatter(<Maybe />, { client });
+  await screen.findByText("idle:-:idle");
+  await Bun.sleep(50);
+  expect(server.counts.has("disabled")).toBe(false);
+  view.rerender(<Maybe keyName="ready" />);
+  expect(await screen.findByText("idle:1:idle")).toBeTruthy();
+  expect(server.counts.has("disabled")).toBe(false);
+});
+
+test("errors surface as a ChatterError in the query's error", async () => {
+  client = connect(server.url);
+  let error: unknown;
+  function Failing() {
+    const failing = useCall("fail", { code: "NOT_FOUND" });
+    error = failing.error;
+    return <p>{failing.status}</p>;
+  }
+  renderWithChatter(<Failing />, { client });
+  await screen.findByText("error");
+  expect(error).toBeInstanceOf(ChatterError);
+  expect((error as ChatterError).code).toBe("NOT_FOUND");
+  expect((error as ChatterError).message).toBe("failed with NOT_FOUND");
+});
+
+test("unmounting cancels the call on the server (its procedure's signal aborts)", async () => {
+  client = connect(server.url);
+  function Hang() {
+    const hang = useCall("hang", { id: "unmount" });
+    return <p>{hang.fetchStatus}</p>;
+  }
+  const view = renderWithChatter(<Hang />, { client });
+  await waitFor(() => expect(server.started).toContain("unmount"));
+  expect(server.cancelled).not.toContain("unmount");
+  view.unmount();
+  await waitFor(() => expect(server.cancelled).toContain("unmount"));
+});
+
+test("after a reconnect the active queries refetch", async () => {
+  client = connect(server.url);
+  const seen: string[] = [];
+  function Live() {
+    const count = useCall("count", { key: "reconnect" }, { staleTime: Infinity });
+    const status = useConnectionStatus();
+    if (seen.at(-1) !== status) seen.push(status);
+    return <p>{`${status}:${count.data ?? "-"}`}</p>;
+  }
+  renderWithChatter(<Live />, { client });
+  await screen.findByText("open:1");
+  await act(() => server.restart());
+  expect(await screen.findByText("open:2", undefined, { timeout: 3_000 })).toBeTruthy();
+  expect(seen).toContain("reconnecting");
+  expect(server.counts.get("reconnect")).toBe(2);
+});

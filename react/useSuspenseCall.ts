@@ -1,0 +1,25 @@
+import { useSuspenseQuery, type UseSuspenseQueryOptions, type UseSuspenseQueryResult } from "@tanstack/react-query";
+import type { ChatterError } from "../core/errors.ts";
+import type { Schema } from "../core/schema.ts";
+import { callOptions } from "./callOptions.ts";
+import type { CallInput, CallResult, SchemaOrServer, ServerName } from "./types.ts";
+import { useChatter } from "./useChatter.ts";
+
+export type CallSuspenseOptions<TQueryFnData, TData = TQueryFnData> = Omit<
+  UseSuspenseQueryOptions<TQueryFnData, ChatterError, TData, any>,
+  "queryKey" | "queryFn"
+> & {
+  /** Milliseconds before the call fails with `TIMEOUT`. @default the client's `timeout` */
+  timeout?: number;
+};
+
+export type UseSuspenseCall<T extends SchemaOrServer> = <K extends ServerName<T>, TData = CallResult<T, K>>(
+  name: K,
+  input: CallInput<T, K>,
+  options?: CallSuspenseOptions<CallResult<T, K>, TData>,
+) => UseSuspenseQueryResult<TData, ChatterError>;
+
+/** `useCall` for `<Suspense>`: suspends until the result is there, throws errors to the nearest error boundary. */
+export const useSuspenseCall: UseSuspenseCall<Schema> = function useSuspenseCall(name, input, options) {
+  return useSuspenseQuery(callOptions(useChatter(), name, input, options));
+};

@@ -1,0 +1,15 @@
+export { createChatterSolid } from "./createChatterSolid.ts";
+export type { ChatterSolid } from "./createChatterSolid.ts";
+export { ChatterProvider } from "./ChatterProvider.ts";
+export type { ChatterProviderProps } from "./ChatterProvider.ts";
+export { useChatter } from "./useChatter.ts";
+export { createCall } from "./createCall.ts";
+export type { CreateCallArgs } from "./createCall.ts";
+export { createCallMutation } from "./createCallMutation.ts";
+export type { CallMutationOptions, MutationInput } from "./createCallMutation.ts";
+export { createProcedure } from "./createProcedure.ts";
+export { createConnectionStatus } from "./createConnectionStatus.ts";
+export { callOptions } from "./callOptions.ts";
+export type { CallQueryOptions, CallQueryOptionsOut } from "./callOptions.ts";
+export { callKey } from "./callKey.ts";
+export type { CallInput, CallKey, ClientName, ServerName } from "./types.ts";
