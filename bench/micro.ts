@@ -4,6 +4,8 @@
 // the part an optimisation of core/ can change. `CHATTER_CORE=dir` measures another copy.
 //
 //   bun bench/micro.ts [--rounds 5] [--calls 200000]
+export {};
+
 const core = process.env.CHATTER_CORE ?? "../core";
 const { createServer } = (await import(`${core}/server.ts`)) as typeof import("../core/server.ts");
 const { createClient } = (await import(`${core}/client.ts`)) as typeof import("../core/client.ts");

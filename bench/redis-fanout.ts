@@ -32,7 +32,7 @@ async function instance() {
   const { createServer } = await import("../core/createServer.ts");
   const { createRedisAdapter } = await import("../core/redis.ts");
   const schema = createSchema({
-    server: { subscribe: { input: z.object({ topic: z.string() }) }, burst: { input: z.object({ count: z.number() }) } },
+    server: { subscribe: { input: z.object({ topic: z.string() }) }, burst: { input: z.object({ count: z.number() }), output: z.number() } },
     client: { deliver: { input: z.object({ n: z.number(), text: z.string() }) } },
   });
   const adapter = process.env.REDIS_URL ? createRedisAdapter({ url: process.env.REDIS_URL, prefix: process.env.PREFIX }) : undefined;
@@ -42,8 +42,11 @@ async function instance() {
     backpressureLimit: 16 * 1_048_576,
     procedures: {
       subscribe: ({ topic }, client) => client.subscribe(topic),
+      /** Answers the milliseconds the publishing instance spent in the loop (validate, encode, publish, forward). */
       burst({ count }) {
+        const started = performance.now();
         for (let n = 0; n < count; n++) chatter.publish(TOPIC, "deliver", { n, text: TEXT });
+        return performance.now() - started;
       },
     },
   });
@@ -159,16 +162,20 @@ async function main() {
 
   const publishers = await Promise.all(setups.map((setup) => rawSocket(setup.publisher)));
   const results = setups.map(() => [] as number[]);
+  const loops = setups.map(() => [] as number[]); // µs per publish on the publishing instance
   for (let round = -1; round < rounds; round++) {
     for (let i = 0; i < setups.length; i++) {
       const at = (i + Math.max(round, 0)) % setups.length; // rotate the order
       const setup = setups[at]!;
       const done = Promise.all(setup.receivers.map((r, j) => r.expect(counts[j]! * messages)));
+      const publisher = publishers[at]!;
+      const answered = new Promise<number>((resolve) => (publisher.onmessage = (event) => resolve(Number(JSON.parse(event.data as string)[2]))));
       const started = performance.now();
-      publishers[at]!.send(JSON.stringify([0, 1 + round + 1, "burst", { count: messages }]));
+      publisher.send(JSON.stringify([0, round + 2, "burst", { count: messages }]));
       await done;
       const seconds = (performance.now() - started) / 1_000;
-      if (round >= 0) results[at]!.push((subscribers * messages) / seconds);
+      const loopMs = await answered;
+      if (round >= 0) results[at]!.push((subscribers * messages) / seconds), loops[at]!.push((loopMs * 1_000) / messages);
       await Bun.sleep(100);
     }
   }
@@ -176,15 +183,15 @@ async function main() {
   const medians = results.map(median);
   const base = medians[0]!;
   console.log(`\nFan-out: ${messages} server publishes to ${subscribers} subscribers (${subscribers * messages} deliveries a round), median of ${rounds} rounds\n`);
-  console.log("| setup | deliveries/s (median) | ratio | rounds (k/s) |");
-  console.log("| --- | ---: | ---: | --- |");
+  console.log("| setup | deliveries/s (median) | ratio | rounds (k/s) | publish loop, µs/publish (median) |");
+  console.log("| --- | ---: | ---: | --- | ---: |");
   setups.forEach((setup, i) =>
     console.log(
-      `| ${setup.name} | ${Math.round(medians[i]!).toLocaleString("en-US")} | ${(medians[i]! / base).toFixed(2)} | ${results[i]!.map((r) => Math.round(r / 1_000)).join(", ")} |`,
+      `| ${setup.name} | ${Math.round(medians[i]!).toLocaleString("en-US")} | ${(medians[i]! / base).toFixed(2)} | ${results[i]!.map((r) => Math.round(r / 1_000)).join(", ")} | ${median(loops[i]!).toFixed(2)} |`,
     ),
   );
   const jsonAt = args.indexOf("--json");
-  if (jsonAt >= 0) writeFileSync(args[jsonAt + 1]!, JSON.stringify({ subscribers, messages, rounds, setups: setups.map((s, i) => ({ name: s.name, median: medians[i], rounds: results[i] })) }, null, 2));
+  if (jsonAt >= 0) writeFileSync(args[jsonAt + 1]!, JSON.stringify({ subscribers, messages, rounds, setups: setups.map((s, i) => ({ name: s.name, median: medians[i], rounds: results[i], loopMicros: median(loops[i]!) })) }, null, 2));
   for (const socket of publishers) socket.close();
   process.exit(0);
 }

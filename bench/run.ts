@@ -98,7 +98,7 @@ function line(child: ChildProcess, prefix: string, ms: number): Promise<string> 
 // `--baseline DIR` adds "before": Chatter built from another copy of core/ (A/B of an optimisation).
 const baseline = option("baseline");
 if (baseline && !systems.includes("before")) systems.splice(systems.indexOf("chatter") + 1, 0, "before");
-NAMES.before = `Chatter before (${baseline})`;
+NAMES.before = `Chatter with core from ${baseline}`;
 
 async function measure(name: string, s: Scenario): Promise<any> {
   const system = name === "before" ? "chatter" : name;

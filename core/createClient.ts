@@ -100,6 +100,8 @@ class ClientPeer extends Peer {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
   private lastSeen = 0;
+  /** A frame arrived since the heartbeat last looked: a flag per frame, the heartbeat reads the clock. */
+  private heard = false;
   private pinged = false;
   /** The server sent GOAWAY: new calls wait for the next connection. */
   private leaving = false;
@@ -117,6 +119,7 @@ class ClientPeer extends Peer {
       maxIncoming: 1_000,
       maxOutgoing: options.maxPendingCalls ?? 10_000,
       checkResults: false,
+      acceptNotify: true,
     });
     const WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!WS) throw new TypeError('createClient: there is no global WebSocket here; pass one, e.g. createClient({ WebSocket }) with `import WebSocket from "ws"`');
@@ -147,6 +150,7 @@ class ClientPeer extends Peer {
 
   close(): void {
     if (this.status === "closed") return;
+    this.flush(); // what was written before the close goes out first
     const ws = this.ws;
     this.drop();
     ws?.close(1000, "client closed");
@@ -156,6 +160,11 @@ class ClientPeer extends Peer {
 
   protected write(frame: string): boolean {
     if (this.status !== "open" || this.ws?.readyState !== 1) return false;
+    this.batch(frame);
+    return true;
+  }
+  protected sendNow(frame: string): boolean {
+    if (this.ws?.readyState !== 1) return false; // closed since: its calls already failed with DISCONNECTED
     this.ws.send(frame);
     return true;
   }
@@ -204,7 +213,7 @@ class ClientPeer extends Peer {
     this.ws = ws;
     ws.onopen = () => this.greet(ws);
     ws.onmessage = (event: { data: unknown }) => {
-      this.lastSeen = Date.now();
+      this.heard = true;
       this.pinged = false;
       if (typeof event.data === "string") this.receive(event.data);
       else this.violation("binary frame");
@@ -284,7 +293,9 @@ class ClientPeer extends Peer {
     const timeout = heartbeat?.timeout ?? 5_000;
     this.heartbeatTimer = setInterval(
       () => {
-        const silent = Date.now() - this.lastSeen;
+        const now = Date.now();
+        if (this.heard) (this.heard = false), (this.lastSeen = now);
+        const silent = now - this.lastSeen;
         if (this.pinged && silent >= interval + timeout) {
           const ws = this.ws;
           this.closed(1006); // dead: don't wait for TCP to notice

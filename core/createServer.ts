@@ -160,6 +160,13 @@ interface Core extends PeerConfig {
   readonly interest: Interest | undefined;
   /** The client passed `authenticate` (or there is none): it joins `clients`, `onConnect` runs. */
   admitted(client: Connection): void;
+  /** Connections holding a batch of frames for the end of the tick. */
+  readonly held: Set<Connection>;
+  /**
+   * Hands `frame` to Bun's native publish (from `from`'s socket, skipping it, or the server's),
+   * after every held batch: a publish never overtakes the answers written before it.
+   */
+  broadcast(topic: string, frame: string, from?: Connection): void;
 }
 
 const SUBSCRIBED = Promise.resolve();
@@ -192,10 +199,14 @@ class Connection extends Peer implements ServerClient {
   }
 
   protected write(frame: string): boolean {
+    this.batch(frame);
+    return true;
+  }
+  protected sendNow(frame: string): boolean {
     return this.ws.send(frame) !== 0;
   }
   protected dispatch(frame: string, id: number): void {
-    if (!this.write(frame)) this.failCall(id, new ChatterError("DISCONNECTED", "The client's socket is closed or over its backpressure limit"));
+    this.batch(frame, id); // fails with DISCONNECTED if the socket drops the batch
   }
   protected find(name: string): Handler | undefined {
     return this.core.handlers.get(name);
@@ -209,7 +220,7 @@ class Connection extends Peer implements ServerClient {
   protected violation(message: string): void {
     this.core.report(new ChatterError("PROTOCOL", `Client ${this.id} sent an invalid frame: ${message}`), undefined, this);
     this.write(errorFrame(0, new ChatterError("PROTOCOL", message)));
-    this.ws.close(CLOSE_PROTOCOL, "protocol error");
+    this.close(CLOSE_PROTOCOL, "protocol error");
   }
 
   override receive(data: string): void {
@@ -257,7 +268,7 @@ class Connection extends Peer implements ServerClient {
   private refuse(error?: unknown): void {
     const reason = error instanceof ChatterError ? error.message : "unauthorized";
     if (error !== undefined && !(error instanceof ChatterError)) this.report(error);
-    this.ws.close(CLOSE_UNAUTHORIZED, reason.slice(0, 120));
+    this.close(CLOSE_UNAUTHORIZED, reason.slice(0, 120));
   }
 
   closed(): void {
@@ -281,8 +292,19 @@ class Connection extends Peer implements ServerClient {
   }
   publish(topic: string, name: string, input?: unknown): void {
     const frame = this.core.notifyFrame(name, input);
-    if (typeof frame === "string") this.ws.publish(topic, frame), this.core.interest?.publish(topic, frame);
-    else frame.then((f) => (this.ws.publish(topic, f), this.core.interest?.publish(topic, f))).catch((error) => this.report(error, name));
+    if (typeof frame === "string") this.core.broadcast(topic, frame, this);
+    else frame.then((f) => this.core.broadcast(topic, f, this)).catch((error) => this.report(error, name));
+  }
+  protected override batchOpened(): void {
+    this.core.held.add(this);
+  }
+  protected override flush(): void {
+    this.core.held.delete(this);
+    super.flush();
+  }
+  /** Sends this connection's held batch now. */
+  release(): void {
+    this.flush();
   }
   override call(name: string, input?: unknown, options?: CallOptions): Promise<any> {
     return super.call(name, input, options);
@@ -295,6 +317,7 @@ class Connection extends Peer implements ServerClient {
     (this.store ??= Object.create(null) as State)[key] = value;
   }
   close(code?: number, reason?: string): void {
+    this.flush(); // what was written before the close goes out first
     this.ws.close(code, reason);
   }
 }
@@ -345,6 +368,7 @@ export function createServer<
     maxIncoming: options.maxCallsInFlight ?? 1_000,
     maxOutgoing: options.maxPendingCalls ?? 1_000,
     checkResults: true,
+    acceptNotify: false,
     handlers,
     defaults: options.state,
     authenticate: options.authenticate,
@@ -356,8 +380,24 @@ export function createServer<
       if (core.interest) client.subscribe(clientTopic(client.id)); // reachable from any instance by id
       hook(options.onConnect, client);
     },
+    held: new Set(),
+    broadcast(topic, frame, from) {
+      releaseHeld();
+      if (from) from.ws.publish(topic, frame);
+      else bunServer?.publish(topic, frame);
+      core.interest?.publish(topic, frame);
+    },
   };
-  options.adapter?.attach({ deliver: (topic, frame) => void bunServer?.publish(topic, frame), report: (error) => report(error) });
+  const releaseHeld = () => {
+    for (const client of core.held) client.release();
+  };
+  options.adapter?.attach({
+    deliver: (topic, frame) => {
+      releaseHeld();
+      bunServer?.publish(topic, frame);
+    },
+    report: (error) => report(error),
+  });
 
   const hook = (fn: ((...args: any[]) => unknown) | undefined, client: Connection, ...args: unknown[]) => {
     if (!fn) return;
@@ -452,8 +492,8 @@ export function createServer<
     },
     publish(topic: string, name: string, input?: unknown) {
       const frame = notifyFrame(name, input);
-      if (typeof frame === "string") bunServer?.publish(topic, frame), core.interest?.publish(topic, frame);
-      else frame.then((f) => (bunServer?.publish(topic, f), core.interest?.publish(topic, f))).catch((error) => report(error, name));
+      if (typeof frame === "string") core.broadcast(topic, frame);
+      else frame.then((f) => core.broadcast(topic, f)).catch((error) => report(error, name));
     },
     shutdown({ timeout = 10_000, reason = "server shutting down" } = {}) {
       draining ??= new Promise<void>((resolve) => {

@@ -252,3 +252,27 @@ describe("connections", () => {
     expect(await client.call("repeat", { text: "y", times: 3 })).toBe("yyy");
   });
 });
+
+describe("ordering", () => {
+  test("a publish never overtakes answers written before it (batched frames flush first)", async () => {
+    const app = testApp();
+    const events: string[] = [];
+    const { url, chatter } = serve({
+      ...app,
+      procedures: {
+        ...app.procedures,
+        // "add" doubles as the publisher here: it answers, then a later call publishes.
+        ping: () => {
+          chatter.publish("room", "heard", { text: "published" });
+          return "pong";
+        },
+      },
+    });
+    const client = connect({ url, schema: app.schema, procedures: { heard: ({ text }) => void events.push(text) } });
+    await client.call("join", { topic: "room" });
+    // One tick: both calls leave in one batch; "add" is answered before "ping" publishes.
+    await Promise.all([client.call("add", { a: 1, b: 1 }).then(() => events.push("answer")), client.call("ping").then(() => events.push("pong"))]);
+    await until(() => events.length === 3, 1_000, "all events");
+    expect(events).toEqual(["answer", "published", "pong"]);
+  });
+});

@@ -5,7 +5,7 @@
 // to 10 s, each delay jittered over its upper half); the server is killed with SIGKILL and
 // started again on the same port after DOWN_MS.
 import { createClient, type ChatterClient } from "../../core/createClient.ts";
-import { schema } from "./server.ts";
+import { schema } from "./schema.ts";
 import { checkFdLimit, median, startServer } from "./util.ts";
 
 const N = Number(process.env.N ?? 10_000);

@@ -2,21 +2,8 @@
 // `bun bench/load/server.ts raw|chatter` (PORT env, 0 = any). Prints `READY <port> <pid>`.
 // In chatter mode, `stats` answers the connection-rate histogram (opens per 100 ms since
 // start) and how many times each soak id ran.
-import { z } from "zod";
-import { createServer } from "../../core/createServer.ts";
-import { createSchema } from "../../core/schema.ts";
-
-export const schema = createSchema({
-  server: {
-    ping: {},
-    work: {
-      input: z.object({ id: z.number().int().positive(), delay: z.number().min(0).max(10_000), payload: z.string().max(1_000) }),
-      output: z.object({ id: z.number(), payload: z.string() }),
-    },
-    stats: {},
-  },
-  client: {},
-});
+import { createServer, type BunServer } from "../../core/createServer.ts";
+import { schema } from "./schema.ts";
 
 const mode = process.argv[2] ?? "chatter";
 const port = Number(process.env.PORT ?? 0);
@@ -71,8 +58,9 @@ if (mode === "raw") {
         }
         return { id, payload };
       },
-      stats: () => {
-        return { opens: [...opens.entries()], ran, duplicated, clients: chatter.clients.size };
+      stats: (): { opens: [number, number][]; ran: number; duplicated: number; clients: number; rss: number } => {
+        Bun.gc(true);
+        return { opens: [...opens.entries()], ran, duplicated, clients: chatter.clients.size, rss: process.memoryUsage().rss };
       },
     },
     onConnect: noteOpen,
@@ -82,7 +70,7 @@ if (mode === "raw") {
     port,
     hostname: "127.0.0.1",
     fetch(req, srv) {
-      if (chatter.upgrade(req, srv)) return;
+      if (chatter.upgrade(req, srv as BunServer)) return;
       return new Response("no", { status: 400 });
     },
     websocket: chatter.handler,

@@ -2,13 +2,13 @@
 // Reports the server's and this process's RSS at the start and the end, and checks that no
 // call was lost (every call settled, once) or duplicated (no id ran twice on the server,
 // no answer carried another call's id or payload).
-//   bun bench/load/soak.ts   (SECONDS=180 CLIENTS=20 IN_FLIGHT=25 TIMEOUT_MS=150)
+//   bun bench/load/soak.ts   (SOAK_SECONDS=180 CLIENTS=20 IN_FLIGHT=25 TIMEOUT_MS=150)
 import { createClient } from "../../core/createClient.ts";
 import type { ChatterError } from "../../core/errors.ts";
-import { schema } from "./server.ts";
+import { schema } from "./schema.ts";
 import { mb, rssOf, startServer } from "./util.ts";
 
-const SECONDS = Number(process.env.SECONDS ?? 180);
+const SECONDS = Number(process.env.SOAK_SECONDS ?? 180);
 const CLIENTS = Number(process.env.CLIENTS ?? 20);
 const IN_FLIGHT = Number(process.env.IN_FLIGHT ?? 25);
 const TIMEOUT_MS = Number(process.env.TIMEOUT_MS ?? 150);
@@ -54,11 +54,12 @@ const ownRss = () => process.memoryUsage().rss;
 const started = performance.now();
 const workers = clients.flatMap((client) => Array.from({ length: IN_FLIGHT }, () => worker(client)));
 let start = { server: 0, client: 0, at: 0 };
-const ticker = setInterval(() => {
+const serverRss = async () => ((await control.call("stats")) as { rss: number }).rss; // after a full GC there
+const ticker = setInterval(async () => {
   const elapsed = (performance.now() - started) / 1000;
   if (!start.at && elapsed * 1000 >= WARMUP_MS) {
     Bun.gc(true);
-    start = { server: rssOf(server.pid), client: ownRss(), at: issued };
+    start = { server: await serverRss(), client: ownRss(), at: issued };
   }
   console.log(
     `${elapsed.toFixed(0).padStart(4)} s: ${issued} calls (${(issued / elapsed).toFixed(0)}/s), ` +
@@ -72,7 +73,7 @@ await Promise.all(workers);
 clearInterval(ticker);
 Bun.gc(true);
 await Bun.sleep(500);
-const end = { server: rssOf(server.pid), client: ownRss() };
+const end = { server: await serverRss(), client: ownRss() };
 const stats = (await control.call("stats")) as { ran: number; duplicated: number };
 
 let neverSettled = 0;
@@ -86,7 +87,7 @@ console.log(
     `server ran ${stats.ran} distinct ids for ${issued} calls\n` +
     `lost ${lost} (never settled ${neverSettled}, other errors ${outcomes.other}); duplicated ${duplicated} ` +
     `(ran twice on the server ${stats.duplicated}, settled twice ${settledTwice}, wrong answer ${mixedUp})\n` +
-    `server rss ${mb(start.server)} → ${mb(end.server)}; bench (clients) rss ${mb(start.client)} → ${mb(end.client)}`,
+    `after ${WARMUP_MS / 1000} s of warm-up → at the end, after a full GC: server rss ${mb(start.server)} → ${mb(end.server)}; bench (clients) rss ${mb(start.client)} → ${mb(end.client)}`,
 );
 for (const client of [...clients, control]) client.close();
 await server.kill();

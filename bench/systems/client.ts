@@ -251,9 +251,9 @@ async function main(): Promise<Record<string, unknown>> {
       };
       const subs = await connectMany(subscribers, () => sys.subscriber(onTick));
       const control = await sys.connect();
-      // Publishes go in batches; a batch grows (up to ~50,000 deliveries) while it takes under 50 ms,
+      // Publishes go in batches; a batch grows (up to 50 publishes) while it takes under 50 ms,
       // so slow systems are not stuck in one huge batch and fast ones are not limited by round trips.
-      const maxBatch = Math.max(1, Math.round(50_000 / subscribers));
+      const maxBatch = params.batch ?? 50;
       let batch = 1;
       let lost = 0;
       const run = async (ms: number) => {

@@ -18,10 +18,10 @@ export const chat = createServer({
   adapter: process.env.REDIS_URL ? createRedisAdapter({ url: process.env.REDIS_URL }) : undefined,
   state: { username: "", rooms: [] as string[] },
   procedures: {
-    joinRoom({ roomId, username }, client) {
+    async joinRoom({ roomId, username }, client) {
       client.set("username", username);
       if (!client.get("rooms").includes(roomId)) client.set("rooms", [...client.get("rooms"), roomId]);
-      client.subscribe(roomId);
+      await client.subscribe(roomId); // resolves once every instance can reach this client (with REDIS_URL)
       const members = store.join(roomId, client.id, username);
       chat.publish(roomId, "presence", { roomId, members });
       return { members };

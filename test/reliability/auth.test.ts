@@ -4,7 +4,7 @@
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import type { ChatterError } from "../../core/errors.ts";
 import { serveApp } from "./app.ts";
-import { connect, defer, raw, until, cleanup } from "./helpers.ts";
+import { cleanup, connect, defer, raw, tcp, until } from "./helpers.ts";
 
 cleanup();
 
@@ -113,6 +113,21 @@ describe("a refused client", () => {
     expect(((await client.call("add", { a: 1, b: 1 }).catch((e) => e)) as ChatterError).code).toBe("DISCONNECTED");
   });
 
+  test("a client refused at the upgrade (HTTP 401) backs off instead of hammering", async () => {
+    let attempts = 0;
+    const gate = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: () => (attempts++, new Response("no", { status: 401 })),
+    });
+    defer(() => gate.stop(true));
+    const client = connect(`ws://127.0.0.1:${gate.port}`, { reconnect: {} }); // the defaults: 250 ms doubling
+    await Bun.sleep(2_000);
+    expect(client.status).toBe("reconnecting");
+    expect(attempts).toBeGreaterThanOrEqual(3); // it keeps trying…
+    expect(attempts).toBeLessThanOrEqual(5); // …about 4 times in 2 s, not hundreds
+  });
+
   test("an authenticate that throws refuses with 4401 and reports the error", async () => {
     const reported: unknown[] = [];
     const a = serve(0, {
@@ -178,5 +193,16 @@ describe("the token never appears in a line Chatter logs", () => {
     expect(lines.length).toBeGreaterThan(3); // there was something to log
     expect(lines.filter((line) => line.includes(TOKEN))).toEqual([]);
     if (process.env.SHOW_LOGS) originals.log(lines.join("\n---\n"));
+  });
+});
+
+describe("origins", () => {
+  test("an allow-list refuses a foreign Origin and a missing one before the upgrade", async () => {
+    const a = serve(0, { origins: ["http://good.example"] });
+    const port = a.bun.port!;
+    expect((await tcp(port, { Origin: "http://evil.example" })).status).toBe(403);
+    expect((await tcp(port, { Origin: "http://good.example.evil.example" })).status).toBe(403);
+    expect((await tcp(port)).status).toBe(403);
+    expect((await tcp(port, { Origin: "http://good.example" })).status).toBe(101);
   });
 });

@@ -1,5 +1,6 @@
 // A Chatter client in its own process (to be stopped with SIGSTOP or left unread).
-// `bun fixture-client.ts <url> <room>`: joins `room`, prints `OPEN`, answers `question`.
+// `bun fixture-client.ts <url> <room>`: joins `room`, prints `OPEN`, answers `question`
+// (with the number of `news` frames it got, when asked "count").
 import { createClient } from "../../core/createClient.ts";
 import { schema } from "./app.ts";
 
@@ -11,7 +12,7 @@ const client = createClient({
   heartbeat: false,
   reconnect: false,
   procedures: {
-    question: (value) => value,
+    question: (value) => (value === "count" ? news : value),
     news: () => void news++,
   },
 });

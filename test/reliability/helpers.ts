@@ -82,6 +82,18 @@ export async function until(predicate: () => boolean | Promise<boolean>, ms = 5_
 
 export type Frame = unknown[];
 
+/** The frames in one WebSocket message: one frame, or a batch `[[…],[…]]` of them. */
+export function framesOf(text: string): Frame[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return [["<not json>"]];
+  }
+  if (!Array.isArray(parsed)) return [["<not an array>", parsed]];
+  return Array.isArray(parsed[0]) ? parsed.map((f) => (Array.isArray(f) ? f : ["<not a frame>", f])) : [parsed];
+}
+
 /** A raw WebSocket (Bun's) that records every frame and its close. */
 export async function raw(url: string, options?: { headers?: Record<string, string> }) {
   const ws = new WebSocket(url, options as any);
@@ -90,11 +102,7 @@ export async function raw(url: string, options?: { headers?: Record<string, stri
   let close: { code: number; reason: string } | undefined;
   ws.onmessage = (event) => {
     texts.push(String(event.data));
-    try {
-      frames.push(JSON.parse(String(event.data)));
-    } catch {
-      frames.push(["<not json>"]);
-    }
+    frames.push(...framesOf(String(event.data)));
   };
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
     ws.onclose = (event) => resolve((close = { code: event.code, reason: event.reason }));

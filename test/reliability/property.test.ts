@@ -4,17 +4,22 @@
 // polluted; and every call the server answered was answered exactly once.
 import { beforeAll, expect, test } from "bun:test";
 import fc from "fast-check";
-import { assertHealthy, connect, raw, spawn, until, cleanup } from "./helpers.ts";
+import type { Stats } from "./app.ts";
+import { assertHealthy, cleanup, connect, framesOf, mb, raw, spawn, stats, until } from "./helpers.ts";
 
 cleanup();
 
 let url = "";
 let alive: () => boolean = () => false;
+let baseline: Stats;
 
 beforeAll(async () => {
   const server = await spawn("fixture-server.ts", [], { ready: /READY (\d+)/, scope: "file" });
   url = `ws://127.0.0.1:${server.match[1]}`;
   alive = server.alive;
+  const trusted = connect(url);
+  baseline = await stats(trusted);
+  trusted.close();
 });
 
 const names = fc.constantFrom("add", "echo", "keys", "shape", "slow", "hang", "throws", "rejects", "bad", "ask", "join", "stats", "__proto__", "constructor", "toString", "nope", "");
@@ -46,7 +51,9 @@ const garbage = fc.oneof(
   fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 6 }).map((v) => JSON.stringify(v)),
   fc.uint8Array({ maxLength: 16 }),
 );
-const frame = fc.oneof({ weight: 4, arbitrary: wellFormed }, { weight: 1, arbitrary: garbage });
+/** Several frames in one message, as a peer that batches writes them. */
+const batch = fc.array(wellFormed, { minLength: 1, maxLength: 8 }).map((frames) => `[${frames.join(",")}]`);
+const frame = fc.oneof({ weight: 4, arbitrary: wellFormed }, { weight: 1, arbitrary: batch }, { weight: 1, arbitrary: garbage });
 
 /** Sends `frames`, then a PING, and waits for its PONG or the close; returns the socket. */
 async function play(frames: (string | Uint8Array)[]) {
@@ -64,9 +71,8 @@ async function play(frames: (string | Uint8Array)[]) {
 function answeredOnce(sent: (string | Uint8Array)[], frames: unknown[][]) {
   const calls = new Map<unknown, number>();
   for (const f of sent) {
-    if (typeof f !== "string" || !f.startsWith("[0,")) continue;
-    const id = JSON.parse(f)[1];
-    calls.set(id, (calls.get(id) ?? 0) + 1);
+    if (typeof f !== "string") continue;
+    for (const call of framesOf(f)) if (call[0] === 0) calls.set(call[1], (calls.get(call[1]) ?? 0) + 1);
   }
   const answers = new Map<unknown, number>();
   for (const f of frames) if ((f[0] === 2 || f[0] === 3) && f[1] !== 0) answers.set(f[1], (answers.get(f[1]) ?? 0) + 1);
@@ -110,3 +116,9 @@ test("random sequences of only well-formed frames never break the connection for
   );
   expect(alive()).toBe(true);
 }, 90_000);
+
+test("after 300 random runs, the server's heap is back near where it started", async () => {
+  const trusted = connect(url);
+  const end = await assertHealthy(trusted, { alive, baseline, heapMargin: 16 * 1_048_576 });
+  console.log(`property: server heap ${mb(baseline.heapUsed)} → ${mb(end.heapUsed)}, rss ${mb(baseline.rss)} → ${mb(end.rss)}`);
+});

@@ -4,7 +4,7 @@
 import { expect, test } from "bun:test";
 import type { ChatterError } from "../../core/errors.ts";
 import { serveApp } from "./app.ts";
-import { connect, defer, raw, tcp, until, cleanup } from "./helpers.ts";
+import { cleanup, connect, defer, raw, tcp, until } from "./helpers.ts";
 
 cleanup();
 
