@@ -55,7 +55,7 @@ const scenarios: Scenario[] = [
     ? []
     : [{ key: "fan10k", title: "fan-out deliveries/s, 10,000 subs", scenario: "fanout", params: { seconds, subscribers: 10_000 }, pick: (r: any) => r.rate, unit: "/s", higher: true }]),
   { key: "s2c", title: "server→client calls/s, 1 conn × 64", scenario: "server-calls", params: { seconds, inflight: 64 }, only: ["chatter", "before"], pick: (r) => r.rate, unit: "/s", higher: true },
-  { key: "mem", title: "server bytes per idle conn", scenario: "memory", params: { conns: quick ? 500 : 2_000 }, pick: (r) => r.perConn, unit: "B", higher: false },
+  { key: "mem", title: "server bytes per idle conn", scenario: "memory", params: { conns: quick ? 500 : 5_000 }, pick: (r) => r.perConn, unit: "B", higher: false },
 ];
 const chosen = option("scenarios")?.split(",");
 const active = scenarios.filter((s) => !chosen || chosen.includes(s.key));
@@ -90,7 +90,8 @@ function line(child: ChildProcess, prefix: string, ms: number): Promise<string> 
     });
     child.on("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`exited with ${code} before "${prefix}"; stderr: ${err.slice(-800)}`));
+      const tail = err.length > 1600 ? `${err.slice(0, 800)} … ${err.slice(-800)}` : err;
+      reject(new Error(`exited with ${code} before "${prefix}"; stderr: ${tail}`));
     });
   });
 }
@@ -132,7 +133,7 @@ for (let round = 0; round < rounds; round++) {
         result = await measure(system, s);
         result.wall = (performance.now() - t0) / 1000;
       } catch (error) {
-        result = { error: String((error as Error).message ?? error).slice(0, 300) };
+        result = { error: String((error as Error).message ?? error).slice(0, 2000) };
         console.error(`  ${system} ${s.key}: ${result.error}`);
       }
       ((results[system] ??= {})[s.key] ??= []).push(result);

@@ -1,21 +1,12 @@
-import { afterAll, afterEach, beforeAll, expect, spyOn, test } from "bun:test";
+import { expect, spyOn, test } from "bun:test";
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
-import { act, cleanup, render, screen } from "@testing-library/react";
-import { connect, hooks, startTestServer, type TestServer } from "./test/server.ts";
+import { act, render, screen } from "@testing-library/react";
+import { hooks } from "./test/server.ts";
+import { serverPerFile } from "./test/lifecycle.ts";
 import { renderWithChatter } from "./test/render.tsx";
 
 const { useCall, useConnectionStatus } = hooks;
-let server: TestServer;
-let client: ReturnType<typeof connect>;
-
-beforeAll(() => {
-  server = startTestServer();
-});
-afterAll(() => server.stop());
-afterEach(() => {
-  cleanup();
-  client?.close();
-});
+const ctx = serverPerFile();
 
 test("a hook outside ChatterProvider says how to fix it", () => {
   const quiet = spyOn(console, "error").mockImplementation(() => {});
@@ -34,7 +25,7 @@ test("a hook outside ChatterProvider says how to fix it", () => {
 });
 
 test("useConnectionStatus follows the client: connecting, open, reconnecting, open, closed", async () => {
-  client = connect(server.url);
+  const client = ctx.connect();
   const seen: string[] = [];
   function Status() {
     const status = useConnectionStatus();
@@ -43,7 +34,7 @@ test("useConnectionStatus follows the client: connecting, open, reconnecting, op
   }
   renderWithChatter(<Status />, { client });
   await screen.findByText("open");
-  await act(() => server.restart());
+  await act(() => ctx.server.restart());
   await screen.findByText("open", undefined, { timeout: 3_000 });
   act(() => client.close());
   await screen.findByText("closed");

@@ -1,25 +1,16 @@
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { QueryClient, useQueries } from "@tanstack/react-query";
-import { act, cleanup, screen } from "@testing-library/react";
+import { act, screen } from "@testing-library/react";
 import { Suspense } from "react";
-import { connect, hooks, startTestServer, type TestServer } from "./test/server.ts";
+import { hooks } from "./test/server.ts";
+import { serverPerFile } from "./test/lifecycle.ts";
 import { renderWithChatter } from "./test/render.tsx";
 
 const { callOptions, callKey, useCall, useSuspenseCall, useChatter } = hooks;
-let server: TestServer;
-let client: ReturnType<typeof connect>;
-
-beforeAll(() => {
-  server = startTestServer();
-});
-afterAll(() => server.stop());
-afterEach(() => {
-  cleanup();
-  client?.close();
-});
+const ctx = serverPerFile();
 
 test("prefetchQuery fills the cache that useCall then reads without calling again", async () => {
-  client = connect(server.url);
+  const client = ctx.connect();
   const queryClient = new QueryClient();
   await queryClient.prefetchQuery(callOptions(client, "count", { key: "prefetch" }));
   expect(queryClient.getQueryData(callKey("count", { key: "prefetch" }))).toBe(1);
@@ -28,11 +19,11 @@ test("prefetchQuery fills the cache that useCall then reads without calling agai
   }
   renderWithChatter(<Count />, { client, queryClient });
   expect(await screen.findByText("count 1")).toBeTruthy();
-  expect(server.counts.get("prefetch")).toBe(1);
+  expect(ctx.server.counts.get("prefetch")).toBe(1);
 });
 
 test("setQueryData by key updates the component; invalidateQueries refetches it", async () => {
-  client = connect(server.url);
+  const client = ctx.connect();
   function Count() {
     return <p>{`count ${useCall("count", { key: "cache" }).data ?? "-"}`}</p>;
   }
@@ -45,7 +36,7 @@ test("setQueryData by key updates the component; invalidateQueries refetches it"
 });
 
 test("useQueries takes callOptions", async () => {
-  client = connect(server.url);
+  const client = ctx.connect();
   function Many() {
     const chatter = useChatter();
     const results = useQueries({ queries: ["x", "y"].map((name) => callOptions(chatter, "greet", { name })) });
@@ -56,7 +47,7 @@ test("useQueries takes callOptions", async () => {
 });
 
 test("useSuspenseCall suspends until the result is there", async () => {
-  client = connect(server.url);
+  const client = ctx.connect();
   function Greeting() {
     return <p>{useSuspenseCall("greet", { name: "suspense" }).data}</p>;
   }

@@ -1,22 +1,13 @@
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { skipToken } from "@tanstack/react-query";
-import { act, cleanup, screen, waitFor } from "@testing-library/react";
+import { act, screen, waitFor } from "@testing-library/react";
 import { ChatterError } from "@manyducks.co/chatter";
-import { connect, hooks, startTestServer, type TestServer } from "./test/server.ts";
+import { hooks } from "./test/server.ts";
+import { serverPerFile } from "./test/lifecycle.ts";
 import { renderWithChatter } from "./test/render.tsx";
 
 const { useCall, useConnectionStatus } = hooks;
-let server: TestServer;
-let client: ReturnType<typeof connect>;
-
-beforeAll(() => {
-  server = startTestServer();
-});
-afterAll(() => server.stop());
-afterEach(() => {
-  cleanup();
-  client?.close();
-});
+const ctx = serverPerFile();
 
 function Greeting({ name }: { name: string }) {
   const greeting = useCall("greet", { name });
@@ -24,13 +15,13 @@ function Greeting({ name }: { name: string }) {
 }
 
 test("data arrives from the server", async () => {
-  client = connect(server.url);
+  const client = ctx.connect();
   renderWithChatter(<Greeting name="ada" />, { client });
   expect(await screen.findByText("hello ada")).toBeTruthy();
 });
 
 test("a changed input refetches under its own key", async () => {
-  client = connect(server.url);
+  const client = ctx.connect();
   const view = renderWithChatter(<Greeting name="ada" />, { client });
   await screen.findByText("hello ada");
   view.rerender(<Greeting name="grace" />);
@@ -39,7 +30,7 @@ test("a changed input refetches under its own key", async () => {
 });
 
 test("equal inputs share one call", async () => {
-  client = connect(server.url);
+  const client = ctx.connect();
   function Count({ label }: { label: string }) {
     const count = useCall("count", { key: "shared" }, { staleTime: Infinity });
     return <p>{`${label}:${count.data ?? "-"}`}</p>;
@@ -53,11 +44,11 @@ test("equal inputs share one call", async () => {
   );
   await screen.findByText("a:1");
   await screen.findByText("b:1");
-  expect(server.counts.get("shared")).toBe(1);
+  expect(ctx.server.counts.get("shared")).toBe(1);
 });
 
 test("select and the usual query options apply", async () => {
-  client = connect(server.url);
+  const client = ctx.connect();
   function Shout() {
     const shout = useCall("greet", { name: "ada" }, { select: (text) => text.toUpperCase() });
     return <p>{shout.data ?? "loading"}</p>;
@@ -67,7 +58,7 @@ test("select and the usual query options apply", async () => {
 });
 
 test("skipToken and enabled: false call nothing until the input is ready", async () => {
-  client = connect(server.url);
+  const client = ctx.connect();
   function Maybe({ keyName }: { keyName?: string }) {
     const skipped = useCall("count", keyName ? { key: keyName } : skipToken);
     const disabled = useCall("count", { key: "disabled" }, { enabled: false });
@@ -76,14 +67,14 @@ test("skipToken and enabled: false call nothing until the input is ready", async
   const view = renderWithChatter(<Maybe />, { client });
   await screen.findByText("idle:-:idle");
   await Bun.sleep(50);
-  expect(server.counts.has("disabled")).toBe(false);
+  expect(ctx.server.counts.has("disabled")).toBe(false);
   view.rerender(<Maybe keyName="ready" />);
   expect(await screen.findByText("idle:1:idle")).toBeTruthy();
-  expect(server.counts.has("disabled")).toBe(false);
+  expect(ctx.server.counts.has("disabled")).toBe(false);
 });
 
 test("errors surface as a ChatterError in the query's error", async () => {
-  client = connect(server.url);
+  const client = ctx.connect();
   let error: unknown;
   function Failing() {
     const failing = useCall("fail", { code: "NOT_FOUND" });
@@ -98,20 +89,20 @@ test("errors surface as a ChatterError in the query's error", async () => {
 });
 
 test("unmounting cancels the call on the server (its procedure's signal aborts)", async () => {
-  client = connect(server.url);
+  const client = ctx.connect();
   function Hang() {
     const hang = useCall("hang", { id: "unmount" });
     return <p>{hang.fetchStatus}</p>;
   }
   const view = renderWithChatter(<Hang />, { client });
-  await waitFor(() => expect(server.started).toContain("unmount"));
-  expect(server.cancelled).not.toContain("unmount");
+  await waitFor(() => expect(ctx.server.started).toContain("unmount"));
+  expect(ctx.server.cancelled).not.toContain("unmount");
   view.unmount();
-  await waitFor(() => expect(server.cancelled).toContain("unmount"));
+  await waitFor(() => expect(ctx.server.cancelled).toContain("unmount"));
 });
 
 test("after a reconnect the active queries refetch", async () => {
-  client = connect(server.url);
+  const client = ctx.connect();
   const seen: string[] = [];
   function Live() {
     const count = useCall("count", { key: "reconnect" }, { staleTime: Infinity });
@@ -121,8 +112,8 @@ test("after a reconnect the active queries refetch", async () => {
   }
   renderWithChatter(<Live />, { client });
   await screen.findByText("open:1");
-  await act(() => server.restart());
+  await act(() => ctx.server.restart());
   expect(await screen.findByText("open:2", undefined, { timeout: 3_000 })).toBeTruthy();
   expect(seen).toContain("reconnecting");
-  expect(server.counts.get("reconnect")).toBe(2);
+  expect(ctx.server.counts.get("reconnect")).toBe(2);
 });

@@ -1,24 +1,15 @@
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
-import { act, cleanup, screen } from "@testing-library/react";
+import { expect, test } from "bun:test";
+import { act, screen } from "@testing-library/react";
 import { ChatterError } from "@manyducks.co/chatter";
-import { connect, hooks, startTestServer, type TestServer } from "./test/server.ts";
+import { hooks } from "./test/server.ts";
+import { serverPerFile } from "./test/lifecycle.ts";
 import { renderWithChatter } from "./test/render.tsx";
 
 const { useCallMutation } = hooks;
-let server: TestServer;
-let client: ReturnType<typeof connect>;
-
-beforeAll(() => {
-  server = startTestServer();
-});
-afterAll(() => server.stop());
-afterEach(() => {
-  cleanup();
-  client?.close();
-});
+const ctx = serverPerFile();
 
 test("mutate calls the server and hands back its result", async () => {
-  client = connect(server.url);
+  const client = ctx.connect();
   let post!: ReturnType<typeof useCallMutation<"post">>;
   function Poster() {
     post = useCallMutation("post");
@@ -34,7 +25,7 @@ test("mutate calls the server and hands back its result", async () => {
 });
 
 test("a procedure with no input is mutated with no argument; onSuccess gets the result", async () => {
-  client = connect(server.url);
+  const client = ctx.connect();
   const results: unknown[] = [];
   let ping!: ReturnType<typeof useCallMutation<"ping">>;
   function Pinger() {
@@ -47,7 +38,7 @@ test("a procedure with no input is mutated with no argument; onSuccess gets the 
 });
 
 test("a refused input surfaces as a ChatterError with the validator's issues", async () => {
-  client = connect(server.url);
+  const client = ctx.connect();
   let post!: ReturnType<typeof useCallMutation<"post">>;
   function Poster() {
     post = useCallMutation("post");

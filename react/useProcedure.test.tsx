@@ -1,22 +1,13 @@
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
-import { act, cleanup, screen } from "@testing-library/react";
+import { expect, test } from "bun:test";
+import { act, screen } from "@testing-library/react";
 import { useState } from "react";
 import { ChatterError } from "@manyducks.co/chatter";
-import { connect, hooks, startTestServer, type TestServer } from "./test/server.ts";
+import { hooks } from "./test/server.ts";
+import { serverPerFile } from "./test/lifecycle.ts";
 import { renderWithChatter } from "./test/render.tsx";
 
 const { useProcedure, useCall } = hooks;
-let server: TestServer;
-let client: ReturnType<typeof connect>;
-
-beforeAll(() => {
-  server = startTestServer();
-});
-afterAll(() => server.stop());
-afterEach(() => {
-  cleanup();
-  client?.close();
-});
+const ctx = serverPerFile();
 
 /** Waits until the client is connected (a call has answered), so the server sees it. */
 function Ready() {
@@ -35,13 +26,13 @@ function Inbox({ label = "inbox" }: { label?: string }) {
 async function notify(text: string) {
   let answer: unknown;
   await act(async () => {
-    answer = await server.connection().call("notify", { text }).catch((error: unknown) => error);
+    answer = await ctx.server.connection().call("notify", { text }).catch((error: unknown) => error);
   });
   return answer;
 }
 
 test("a server push reaches the component's handler and its answer goes back", async () => {
-  client = connect(server.url);
+  const client = ctx.connect();
   renderWithChatter(
     <>
       <Ready />
@@ -55,7 +46,7 @@ test("a server push reaches the component's handler and its answer goes back", a
 });
 
 test("the latest handler answers, without registering again", async () => {
-  client = connect(server.url);
+  const client = ctx.connect();
   let registrations = 0;
   const implement = client.implement;
   client.implement = (name, handler) => {
@@ -75,7 +66,7 @@ test("the latest handler answers, without registering again", async () => {
 });
 
 test("after unmount the server's call gets NOT_FOUND", async () => {
-  client = connect(server.url);
+  const client = ctx.connect();
   function App({ inbox }: { inbox: boolean }) {
     return (
       <>
@@ -94,7 +85,7 @@ test("after unmount the server's call gets NOT_FOUND", async () => {
 });
 
 test("StrictMode's double mount leaves one registration, removed on unmount", async () => {
-  client = connect(server.url);
+  const client = ctx.connect();
   let calls = 0;
   function Counted() {
     useProcedure("notify", ({ text }) => {
@@ -120,7 +111,7 @@ test("StrictMode's double mount leaves one registration, removed on unmount", as
 });
 
 test("two components implementing one procedure: the last mounted answers, the earlier one again after it unmounts", async () => {
-  client = connect(server.url);
+  const client = ctx.connect();
   function App({ first, second }: { first: boolean; second: boolean }) {
     return (
       <>
@@ -142,7 +133,7 @@ test("two components implementing one procedure: the last mounted answers, the e
 });
 
 test("the handler receives the server's signal, aborted when the server gives up", async () => {
-  client = connect(server.url);
+  const client = ctx.connect();
   let aborted = false;
   function Slow() {
     useProcedure("notify", (_input, { signal }) => {
@@ -159,7 +150,7 @@ test("the handler receives the server's signal, aborted when the server gives up
   await screen.findByText("ready");
   let error: unknown;
   await act(async () => {
-    error = await server.connection().call("notify", { text: "slow" }, { timeout: 50 }).catch((e: unknown) => e);
+    error = await ctx.server.connection().call("notify", { text: "slow" }, { timeout: 50 }).catch((e: unknown) => e);
   });
   expect((error as ChatterError).code).toBe("TIMEOUT");
   await act(() => Bun.sleep(50));

@@ -11,18 +11,7 @@ export function testApp() {
     echo: (input) => input,
     add: ({ a, b }) => a + b,
     ping: () => "pong",
-    slow: async ({ ms }, _client, { signal }) => {
-      seen.started++;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, ms);
-        signal.addEventListener("abort", () => {
-          clearTimeout(timer);
-          seen.aborted.push(signal.reason);
-          resolve();
-        });
-      });
-      return ms;
-    },
+    slow: slow(seen),
     fail: async ({ kind }) => {
       if (kind === "chatter") throw new ChatterError("NOT_FOUND", "No such room");
       if (kind === "plain") throw new Error("secret database password in this message");
@@ -44,4 +33,20 @@ export function testApp() {
     repeat: ({ text, times }) => text.repeat(times),
   } satisfies ServerProcedures<typeof schema, State>;
   return { schema, procedures, seen, state: { name: "anonymous" } as State };
+}
+
+/** A `slow` procedure: answers `ms` after `ms` ms, or early when the call is aborted (recording why in `seen`). */
+export function slow(seen: { started: number; aborted: unknown[] }) {
+  return async ({ ms }: { ms: number }, _client: unknown, { signal }: { signal: AbortSignal }) => {
+    seen.started++;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      signal.addEventListener("abort", () => {
+        clearTimeout(timer);
+        seen.aborted.push(signal.reason);
+        resolve();
+      });
+    });
+    return ms;
+  };
 }

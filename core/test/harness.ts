@@ -1,7 +1,7 @@
-// Starts real Chatter servers on 127.0.0.1 for tests, and stops them after.
+// Starts real Chatter servers on 127.0.0.1 for tests: `serve` stops them after the test, `restartable` when its caller says.
 import { afterEach } from "bun:test";
 import { createClient, type ClientOptions, type SchemaOf } from "../createClient.ts";
-import { createServer, type ServerOptions, type ServerProcedures } from "../createServer.ts";
+import { createServer, type ChatterServer, type ServerOptions, type ServerProcedures } from "../createServer.ts";
 import type { Schema } from "../schema.ts";
 
 const cleanups: (() => unknown)[] = [];
@@ -22,7 +22,14 @@ export function serve<TSchema extends Schema, TProcedures extends ServerProcedur
 ) {
   const errors: unknown[] = [];
   const chatter = createServer({ onError: (error) => void errors.push(error), ...options });
-  const bun = Bun.serve({
+  const bun = listen(chatter, port);
+  defer(() => bun.stop(true));
+  return { chatter, bun, url: `ws://127.0.0.1:${bun.port}`, errors };
+}
+
+/** Serves `chatter` on 127.0.0.1 (port 0: any free one) until the caller stops it. */
+export function listen(chatter: Pick<ChatterServer, "upgrade" | "handler">, port = 0) {
+  return Bun.serve({
     port,
     hostname: "127.0.0.1",
     fetch(req, srv) {
@@ -31,8 +38,33 @@ export function serve<TSchema extends Schema, TProcedures extends ServerProcedur
     },
     websocket: chatter.handler,
   });
-  defer(() => bun.stop(true));
-  return { chatter, bun, url: `ws://127.0.0.1:${bun.port}`, errors };
+}
+
+/**
+ * Serves `chatter` for as long as the caller likes (a whole test file, say), not just
+ * the test: `restart()` drops every socket and serves again on the same port.
+ */
+export function restartable<TSchema extends Schema, TProcedures, TState extends State>(
+  chatter: ChatterServer<TSchema, TProcedures, TState>,
+) {
+  let bun = listen(chatter);
+  const port = bun.port!;
+  return {
+    url: `ws://127.0.0.1:${port}`,
+    /** The one connected client, as the server sees it. */
+    connection() {
+      const [client] = chatter.clients.values();
+      if (!client) throw new Error("no client is connected");
+      return client;
+    },
+    /** Stops serving (closing every socket), waits `downtime` ms, then serves again on the same port. */
+    async restart(downtime = 0) {
+      await bun.stop(true);
+      if (downtime) await Bun.sleep(downtime);
+      bun = listen(chatter, port);
+    },
+    stop: () => bun.stop(true),
+  };
 }
 
 /** A client that is closed after the test. */
@@ -42,11 +74,11 @@ export function connect<TSchema extends Schema>(options: ClientOptions<TSchema>)
   return client;
 }
 
-/** Resolves when `predicate` holds, polling; rejects after `ms`. */
-export async function until(predicate: () => boolean, ms = 3_000, what = "condition"): Promise<void> {
+/** Resolves when `predicate` holds (is truthy), polling; rejects after `ms`. */
+export async function until(predicate: () => unknown, ms = 3_000, what = "the condition"): Promise<void> {
   const end = Date.now() + ms;
   while (!predicate()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
     await Bun.sleep(5);
   }
 }

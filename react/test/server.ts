@@ -2,6 +2,7 @@
 import { ChatterError, createClient, createSchema, createServer } from "@manyducks.co/chatter";
 import { z } from "zod";
 import { createChatterReact } from "@manyducks.co/chatter/react";
+import { restartable } from "../../core/test/harness.ts";
 
 export const schema = createSchema({
   server: {
@@ -52,37 +53,15 @@ export function startTestServer() {
     },
     onError: () => {},
   });
-  const serve = (port: number) =>
-    Bun.serve({
-      port,
-      hostname: "127.0.0.1",
-      fetch(req, server) {
-        if (chatter.upgrade(req, server)) return;
-        return new Response("Upgrade failed", { status: 400 });
-      },
-      websocket: chatter.handler,
-    });
-  let bun = serve(0);
-  const port = bun.port!;
+  const served = restartable(chatter);
   return {
+    ...served,
     chatter,
-    url: `ws://127.0.0.1:${port}`,
     counts,
     cancelled,
     started,
-    /** The only connected client, as the server sees it. */
-    connection() {
-      const [client] = chatter.clients.values();
-      if (!client) throw new Error("no client is connected");
-      return client;
-    },
     /** Stops the server, closing every socket, then serves again on the same port. */
-    async restart(downtime = 50) {
-      await bun.stop(true);
-      await Bun.sleep(downtime);
-      bun = serve(port);
-    },
-    stop: () => bun.stop(true),
+    restart: (downtime = 50) => served.restart(downtime),
   };
 }
 export type TestServer = ReturnType<typeof startTestServer>;

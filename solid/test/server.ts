@@ -6,7 +6,11 @@ import { createComponent, type JSX } from "solid-js";
 import { z } from "zod";
 import { ChatterError, createClient, createSchema, createServer } from "../../core/index.ts";
 import type { ChatterClient } from "../../core/createClient.ts";
+import { slow } from "../../core/test/app.ts";
+import { restartable } from "../../core/test/harness.ts";
 import { ChatterProvider } from "../ChatterProvider.ts";
+
+export { until } from "../../core/test/harness.ts";
 
 export const schema = createSchema({
   server: {
@@ -25,7 +29,7 @@ export const schema = createSchema({
 
 export type TestSchema = typeof schema;
 
-/** Starts the server; `restart()` stops it (dropping every socket) and starts it again on the same port. */
+/** Starts the server; `restart()` stops it (dropping every socket) and serves again on the same port. */
 export function startServer() {
   const seen = { calls: 0, started: 0, aborted: [] as unknown[] };
   const chatter = createServer({
@@ -34,18 +38,7 @@ export function startServer() {
     procedures: {
       echo: ({ text }) => ({ text, calls: ++seen.calls }),
       ping: () => "pong" as const,
-      slow: async ({ ms }, _client, { signal }) => {
-        seen.started++;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, ms);
-          signal.addEventListener("abort", () => {
-            clearTimeout(timer);
-            seen.aborted.push(signal.reason);
-            resolve();
-          });
-        });
-        return ms;
-      },
+      slow: slow(seen),
       fail: ({ code }) => {
         if (code === "NOT_FOUND") throw new ChatterError("NOT_FOUND", "No such room");
         throw new Error("a secret that must not reach the client");
@@ -54,34 +47,7 @@ export function startServer() {
       join: ({ topic }, client) => client.subscribe(topic),
     },
   });
-  const listen = (port: number) =>
-    Bun.serve({
-      port,
-      hostname: "127.0.0.1",
-      fetch(req, srv) {
-        if (chatter.upgrade(req, srv)) return;
-        return new Response("Upgrade failed", { status: 400 });
-      },
-      websocket: chatter.handler,
-    });
-  let bun = listen(0);
-  const port = bun.port!;
-  return {
-    chatter,
-    seen,
-    url: `ws://127.0.0.1:${port}`,
-    /** The one connected client's server side. */
-    connection() {
-      const [first] = chatter.clients.values();
-      if (!first) throw new Error("no client is connected");
-      return first;
-    },
-    async restart() {
-      await bun.stop(true);
-      bun = listen(port);
-    },
-    stop: () => bun.stop(true),
-  };
+  return { chatter, seen, ...restartable(chatter) };
 }
 
 /** A client with Bun's real WebSocket (happy-dom has one of its own) and quick reconnects. */
@@ -112,13 +78,4 @@ export function render<R>(client: ChatterClient<TestSchema>, primitive: () => R,
     });
   const { result, cleanup } = renderHook(primitive, { wrapper });
   return { result, cleanup, queryClient };
-}
-
-/** Resolves when `predicate` holds, polling; rejects after `ms`. */
-export async function until(predicate: () => unknown, ms = 3_000, what = "the condition"): Promise<void> {
-  const end = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await Bun.sleep(5);
-  }
 }
