@@ -192,7 +192,7 @@ class ClientPeer extends Peer {
     }
     console.error(`[chatter] error${procedure ? ` in "${procedure}"` : ""}:`, error);
   }
-  protected violation(message: string): void {
+  protected onViolation(message: string): void {
     this.report(new ChatterError("PROTOCOL", `The server sent an invalid frame: ${message}`));
   }
   protected override hello(): void {

@@ -217,7 +217,7 @@ class Connection extends Peer implements ServerClient {
   protected report(error: unknown, procedure?: string): void {
     this.core.report(error, procedure, this);
   }
-  protected violation(message: string): void {
+  protected onViolation(message: string): void {
     this.core.report(new ChatterError("PROTOCOL", `Client ${this.id} sent an invalid frame: ${message}`), undefined, this);
     this.write(errorFrame(0, new ChatterError("PROTOCOL", message)));
     this.close(CLOSE_PROTOCOL, "protocol error");

@@ -73,6 +73,7 @@ export abstract class Peer {
   private pending: Map<number, PendingCall> | undefined;
   private running: Map<number, Task> | undefined;
   private lastId = 0;
+  private violations = 0;
   /** Frames written during this tick, sent together when it ends (see `batch`). */
   private outbox: string[] | undefined;
   private outboxChars = 0;
@@ -95,8 +96,13 @@ export abstract class Peer {
   protected abstract invoke(handler: Handler, input: unknown, context: ProcedureContext): unknown;
   /** Reports an error thrown on this end (never sent to the other end as is). */
   protected abstract report(error: unknown, procedure?: string): void;
-  /** The other end broke the protocol. */
-  protected abstract violation(message: string): void;
+  /** What this end does when the other end breaks the protocol (the server closes the socket). */
+  protected abstract onViolation(message: string): void;
+  /** The other end broke the protocol. Counted, so a batch stops at its first bad frame. */
+  protected violation(message: string): void {
+    this.violations++;
+    this.onViolation(message);
+  }
   /** The HELLO frame (connection params), for ends that take one. */
   protected hello(_params: unknown): void {
     this.violation("unexpected HELLO");
@@ -261,9 +267,11 @@ export abstract class Peer {
     if (!Array.isArray(msg)) return this.violation("a frame is a JSON array");
     if (!Array.isArray(msg[0])) return this.handle(msg);
     // A batch: frames written in one tick by the other end (see `batch`).
+    const violations = this.violations;
     for (const frame of msg) {
       if (!Array.isArray(frame) || Array.isArray(frame[0])) return this.violation("a batch holds frames");
       this.handle(frame);
+      if (this.violations !== violations) return; // nothing after a bad frame runs
     }
   }
 

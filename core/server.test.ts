@@ -276,3 +276,19 @@ describe("ordering", () => {
     expect(events).toEqual(["answer", "published", "pong"]);
   });
 });
+
+describe("batches", () => {
+  test("a batch is read in order and stops at its first bad frame: nothing after it runs", async () => {
+    const app = testApp();
+    const { url } = serve(app);
+    const good = await raw(url);
+    good.ws.send(JSON.stringify([[0, 1, "add", { a: 1, b: 2 }], [0, 2, "ping"]]));
+    await until(() => good.frames.length > 0, 1_000, "answers");
+    expect(JSON.parse(good.frames.join(""))).toEqual([[2, 1, 3], [2, 2, "pong"]]);
+
+    const bad = await raw(url);
+    bad.ws.send(JSON.stringify([[0, 1, "slow", { ms: 1 }], [99], [0, 2, "slow", { ms: 1 }]]));
+    expect((await bad.closed).code).toBe(4400);
+    expect(app.seen.started).toBe(1);
+  });
+});
