@@ -158,8 +158,11 @@ class ClientPeer extends Peer {
     this.failAll("The client was closed");
   }
 
+  // Answers, cancels and pongs go out whenever the socket is open (even before the
+  // server's HELLO answer: a server without `authenticate` may call us at once);
+  // only new calls wait for status "open" (see `dispatch`).
   protected write(frame: string): boolean {
-    if (this.status !== "open" || this.ws?.readyState !== 1) return false;
+    if (this.ws?.readyState !== 1) return false;
     this.batch(frame);
     return true;
   }
@@ -169,7 +172,7 @@ class ClientPeer extends Peer {
     return true;
   }
   protected dispatch(frame: string, id: number): void {
-    if (!this.leaving && this.write(frame)) return;
+    if (this.status === "open" && !this.leaving && this.write(frame)) return;
     if (this.status === "closed") return this.failCall(id, new ChatterError("DISCONNECTED", "The client is closed"));
     this.queue.set(id, frame);
   }
@@ -199,7 +202,11 @@ class ClientPeer extends Peer {
     if (this.status !== "open") this.opened();
   }
   protected override goAway(): void {
-    this.leaving = true; // the server closes (1012) once our calls in flight are answered; we reconnect then
+    // New calls wait for the next connection; the answer tells the server no call of ours
+    // is still on its way, so it may close (1012) once the calls in flight are answered.
+    if (this.leaving) return;
+    this.leaving = true;
+    this.write("[8]");
   }
 
   private connect(): void {
@@ -208,6 +215,11 @@ class ClientPeer extends Peer {
       ws = new this.WebSocket(String(this.options.url));
     } catch (error) {
       this.report(error);
+      if ((error as Error)?.name === "SyntaxError") {
+        // A malformed URL will not get better with retries.
+        this.setStatus("closed");
+        return this.failAll(`Invalid URL: ${String(this.options.url)}`);
+      }
       return this.closed(1006);
     }
     this.ws = ws;
@@ -225,9 +237,9 @@ class ClientPeer extends Peer {
   }
 
   /** Sends the params first when there are any; the server's HELLO answer opens the client. */
+  // The heartbeat starts in `opened`: until the server answers HELLO, the client sends
+  // nothing but HELLO (the server bounds that wait itself).
   private async greet(ws: WebSocketLike): Promise<void> {
-    this.lastSeen = Date.now();
-    this.startHeartbeat();
     const { params } = this.options;
     if (params === undefined) return this.opened();
     try {
@@ -242,6 +254,7 @@ class ClientPeer extends Peer {
   private opened(): void {
     this.attempt = 0;
     this.status = "open";
+    this.startHeartbeat();
     try {
       const out = this.options.onOpen?.(this.facade);
       if (out instanceof Promise) out.catch((error) => this.report(error, "onOpen"));
@@ -291,6 +304,9 @@ class ClientPeer extends Peer {
     if (heartbeat === false) return;
     const interval = heartbeat?.interval ?? 10_000;
     const timeout = heartbeat?.timeout ?? 5_000;
+    clearInterval(this.heartbeatTimer);
+    this.lastSeen = Date.now();
+    this.heard = this.pinged = false; // a new socket starts with a clean slate
     this.heartbeatTimer = setInterval(
       () => {
         const now = Date.now();

@@ -1,7 +1,7 @@
 import { clientTopic, Interest, type Adapter } from "./adapter.ts";
 import { ChatterError } from "./errors.ts";
 import { own, Peer, short, tooLarge, type Handler, type PeerConfig } from "./peer.ts";
-import { CLOSE_GOING_AWAY, CLOSE_PROTOCOL, CLOSE_RESTART, CLOSE_TIMEOUT, CLOSE_UNAUTHORIZED, GOAWAY, NOTIFY } from "./protocol.ts";
+import { CLOSE_GOING_AWAY, CLOSE_INTERNAL, CLOSE_PROTOCOL, CLOSE_RESTART, CLOSE_TIMEOUT, CLOSE_UNAUTHORIZED, GOAWAY, NOTIFY } from "./protocol.ts";
 import type { Procedures, Schema } from "./schema.ts";
 import type { StandardSchemaV1 } from "./standard.ts";
 import type { CallArgs, CallOptions, MaybePromise, OutputOf, ParsedInputOf, ProcedureContext, PublishArgs, ReturnOf } from "./types.ts";
@@ -177,6 +177,8 @@ class Connection extends Peer implements ServerClient {
   /** false until `authenticate` accepts the client's HELLO (when the server asks for one). */
   private admitted: boolean;
   private authenticating = false;
+  private notified = false;
+  private acknowledged = false;
   private helloTimer: ReturnType<typeof setTimeout> | undefined;
   private gone = false;
   /** A frame or pong arrived since the heartbeat last looked; `lastSeen` is its coarse time. */
@@ -224,6 +226,7 @@ class Connection extends Peer implements ServerClient {
   }
 
   override receive(data: string): void {
+    if (this.gone) return;
     if (this.admitted) return super.receive(data);
     // Until `authenticate` accepts it, a client may send one frame: its HELLO.
     if (this.authenticating || !data.startsWith("[7")) return this.refuse(new ChatterError("UNAUTHORIZED", "expected connection params first"));
@@ -248,7 +251,8 @@ class Connection extends Peer implements ServerClient {
   start(ws: BunSocket): void {
     this.ws = ws;
     if (this.admitted) return this.core.admitted(this);
-    this.helloTimer = setTimeout(() => this.refuse(new ChatterError("UNAUTHORIZED", "no connection params in time")), this.core.timeout);
+    // Too slow to send its params: closed 4408, which the client retries (it is not a refusal).
+    if (this.core.timeout <= 2_147_483_647) this.helloTimer = setTimeout(() => this.close(CLOSE_TIMEOUT, "no connection params in time"), this.core.timeout);
   }
   private admit(): void {
     if (this.gone) return;
@@ -259,16 +263,31 @@ class Connection extends Peer implements ServerClient {
   }
   /** Tells the client the server is going away (graceful shutdown). */
   goAwayNotice(): void {
+    this.notified = true;
     this.write(`[${GOAWAY}]`);
   }
-  /** No call in flight either way. */
-  get idle(): boolean {
-    return this.runningCount === 0 && this.pendingCount === 0;
+  /** The client's answer to GOAWAY: no call of its is still on the way. */
+  protected override goAway(): void {
+    if (!this.notified) return this.violation("unexpected GOAWAY");
+    this.acknowledged = true;
   }
+  /** May be closed during a shutdown: it has answered GOAWAY and has no call in flight either way (or was never admitted). */
+  get drained(): boolean {
+    return !this.admitted || (this.acknowledged && this.runningCount === 0 && this.pendingCount === 0);
+  }
+  protected override get open(): boolean {
+    return !this.gone;
+  }
+  /**
+   * Refuses the socket: 4401 (the client stops) for a refusal, 1011 (it retries later) when
+   * `authenticate` itself failed — a database outage must not lock every client out for good.
+   */
   private refuse(error?: unknown): void {
-    const reason = error instanceof ChatterError ? error.message : "unauthorized";
-    if (error !== undefined && !(error instanceof ChatterError)) this.report(error);
-    this.close(CLOSE_UNAUTHORIZED, reason.slice(0, 120));
+    if (error !== undefined && !(error instanceof ChatterError)) {
+      this.report(error);
+      return this.close(CLOSE_INTERNAL, "authentication failed");
+    }
+    this.close(CLOSE_UNAUTHORIZED, (error?.message ?? "unauthorized").slice(0, 120));
   }
 
   closed(): void {
@@ -422,7 +441,7 @@ export function createServer<
       connections.add(client);
       client.start(ws);
       if (draining) client.close(CLOSE_RESTART, "server shutting down");
-      else if (heartbeat && !sweeper) sweeper = setInterval(sweep, Math.max(10, Math.min(heartbeat.interval, heartbeat.timeout) / 2));
+      else if (heartbeat && !sweeper && connections.has(client)) sweeper = setInterval(sweep, Math.max(10, Math.min(heartbeat.interval, heartbeat.timeout) / 2));
     },
     message(ws: BunSocket, message: string | Uint8Array) {
       const client = ws.data as Connection;
@@ -501,15 +520,17 @@ export function createServer<
         for (const client of connections) client.goAwayNotice();
         const drain = () => {
           const late = Date.now() >= deadline;
-          for (const client of connections) if (late || client.idle) client.close(CLOSE_RESTART, reason);
-          if (connections.size) setTimeout(drain, 20);
-          else resolve();
+          for (const client of connections) if (late || client.drained) client.close(CLOSE_RESTART, reason);
+          if (connections.size) return void setTimeout(drain, 20);
+          core.interest?.close();
+          resolve();
         };
         drain();
       });
       return draining;
     },
     close(reason = "server shutting down") {
+      draining ??= Promise.resolve(); // refuse new upgrades from now on
       for (const client of connections) client.close(CLOSE_GOING_AWAY, reason);
       core.interest?.close();
     },

@@ -96,6 +96,10 @@ export abstract class Peer {
   protected abstract invoke(handler: Handler, input: unknown, context: ProcedureContext): unknown;
   /** Reports an error thrown on this end (never sent to the other end as is). */
   protected abstract report(error: unknown, procedure?: string): void;
+  /** Whether the connection can still take frames (a server connection is gone once closed). */
+  protected get open(): boolean {
+    return true;
+  }
   /** What this end does when the other end breaks the protocol (the server closes the socket). */
   protected abstract onViolation(message: string): void;
   /** The other end broke the protocol. Counted, so a batch stops at its first bad frame. */
@@ -135,9 +139,11 @@ export abstract class Peer {
     return new Promise((resolve, reject) => {
       // Default-timeout calls time out in insertion order, so one sweep timer serves them all
       // (a timer per call was a measurable share of a call's cost); others get their own.
-      const custom = timeout !== this.config.timeout || !(timeout > 0 && timeout <= MAX_TIMER);
+      // `Infinity` (or past what a timer takes) means no timeout: `setTimeout` would fire at once.
+      const timed = timeout <= MAX_TIMER;
+      const custom = timeout !== this.config.timeout || !(timeout > 0 && timed);
       const call: PendingCall = { name, resolve, reject, timer: undefined, timeout, deadline: custom ? 0 : performance.now() + timeout, signal, onAbort: undefined };
-      if (custom) call.timer = setTimeout(() => this.expire(id), timeout);
+      if (custom) call.timer = timed ? setTimeout(() => this.expire(id), timeout) : undefined;
       else this.sweepTimer ??= setTimeout(() => this.sweep(), timeout);
       if (signal) {
         call.onAbort = () => {
@@ -271,7 +277,8 @@ export abstract class Peer {
     for (const frame of msg) {
       if (!Array.isArray(frame) || Array.isArray(frame[0])) return this.violation("a batch holds frames");
       this.handle(frame);
-      if (this.violations !== violations) return; // nothing after a bad frame runs
+      // Nothing after a bad frame runs, nor after a procedure closed the connection.
+      if (this.violations !== violations || !this.open) return;
     }
   }
 
@@ -359,6 +366,7 @@ export abstract class Peer {
   }
 
   private execute(task: Task, def: Procedure, handler: Handler, checked: StandardSchemaV1.Result<unknown>): void {
+    if (task.cancelled) return void this.finish(task); // cancelled while its input was being validated
     if (checked.issues) return this.fail(task, invalid("BAD_INPUT", task.name, checked.issues));
     let out: unknown;
     try {
@@ -444,7 +452,9 @@ export abstract class Peer {
       typeof message === "string" ? message : undefined,
       Array.isArray(issues) ? { issues: issues.filter(isIssue) } : undefined,
     );
-    if (id === 0) return this.report(error);
+    // A connection-level error is reported only when it comes from the server: a client's
+    // text never reaches our logs (one frame could otherwise write anything, many times).
+    if (id === 0) return void (this.config.acceptNotify && this.report(error));
     const call = isValidId(id) ? this.pending?.get(id) : undefined;
     if (call && this.settle(id as number)) call.reject(error);
   }
@@ -455,6 +465,10 @@ export abstract class Peer {
     if (!call) return false;
     this.pending!.delete(id);
     if (call.timer !== undefined) clearTimeout(call.timer);
+    if (this.sweepTimer !== undefined && this.pending!.size === 0) {
+      clearTimeout(this.sweepTimer); // nothing left to time out: don't hold the process open
+      this.sweepTimer = undefined;
+    }
     if (call.onAbort) call.signal!.removeEventListener("abort", call.onAbort);
     return true;
   }
@@ -465,9 +479,22 @@ export function own(table: Procedures, name: string): Procedure | undefined {
   return Object.hasOwn(table, name) ? table[name] : undefined;
 }
 
+/** Issues sent with an error; a hostile input can make a validator report millions. */
+const MAX_ISSUES = 50;
+const MAX_TEXT = 200;
+
+/** An ERROR frame, bounded whatever the error holds (issues, path and message lengths). */
 export function errorFrame(id: number, error: ChatterError): string {
-  const issues = error.issues?.map((issue) => ({ message: String(issue.message), path: issue.path?.map(pathKey) }));
-  return JSON.stringify(issues ? [ERROR, id, error.code, error.message, issues] : [ERROR, id, error.code, error.message]);
+  const message = clip(error.message);
+  const issues = error.issues?.slice(0, MAX_ISSUES).map((issue) => ({
+    message: clip(String(issue.message)),
+    path: issue.path?.slice(0, 20).map((key) => (typeof (key = pathKey(key)) === "string" ? clip(key) : key)),
+  }));
+  return JSON.stringify(issues ? [ERROR, id, error.code, message, issues] : [ERROR, id, error.code, message]);
+}
+
+function clip(text: string): string {
+  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
 }
 
 /** `JSON.stringify` of an array element: what has no JSON form (a function, a symbol) is `null`, as in an array. */

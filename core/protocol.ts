@@ -16,11 +16,12 @@ export const CANCEL = 4;
 export const PING = 5;
 /** `[PONG]` */
 export const PONG = 6;
-/** `[HELLO, params]`: the client's connection params, first frame, when the server asks for them. */
+/** `[HELLO, params]`: the client's connection params, its first frame when it has `params`; the server answers `[HELLO]` once they pass. */
 export const HELLO = 7;
 /**
  * `[GOAWAY]`: the server is shutting down. Send no new calls on this connection (hold them
- * for the next one); it closes with 1012 once the calls in flight are answered.
+ * for the next one) and answer `[GOAWAY]`; it closes with 1012 once that answer has come and
+ * the calls in flight are answered (or at the shutdown's deadline).
  */
 export const GOAWAY = 8;
 
@@ -39,6 +40,8 @@ export const CLOSE_TOO_LARGE = 1009;
 export const CLOSE_OVERLOADED = 1013;
 /** Graceful shutdown (`server.shutdown()`): reconnect, to another instance if there is one. */
 export const CLOSE_RESTART = 1012;
+/** The server failed (e.g. `authenticate` threw): the client retries later. */
+export const CLOSE_INTERNAL = 1011;
 /** The server's heartbeat found the socket silent (the peer will rarely see it: it is gone). */
 export const CLOSE_TIMEOUT = 4408;
 

@@ -50,13 +50,16 @@ export function callQueryOptions(client: ChatterClient, name: string, input: unk
 }
 
 /** Calls `listener` each time the client opens again after losing its connection. */
-export function onReconnect(client: Pick<ChatterClient, "onStatus">, listener: () => void): () => void {
+export function onReconnect(client: Pick<ChatterClient, "onStatus" | "status">, listener: () => void): () => void {
+  // Only a connection that was open and then lost counts: a first connect after failed
+  // attempts is not a reconnect (the calls queued meanwhile are about to go out anyway).
+  let opened = client.status === "open";
   let lost = false;
   return client.onStatus((status: ClientStatus) => {
-    if (status === "reconnecting") lost = true;
-    else if (status === "open" && lost) {
-      lost = false;
-      listener();
+    if (status === "reconnecting") lost = opened;
+    else if (status === "open") {
+      opened = true;
+      if (lost) (lost = false), listener();
     }
   });
 }

@@ -74,11 +74,11 @@ describe("connection params", () => {
     expect(a.server.clients.size).toBe(0); // nor were they listed as clients
   });
 
-  test("a socket that never sends its params is closed 4401 after the server's timeout", async () => {
+  test("a socket that never sends its params is closed 4408 (retryable, not a refusal) after the server's timeout", async () => {
     const a = authServer(0, { timeout: 200 });
     const sock = await raw(a.url);
     const opened = Date.now();
-    expect((await sock.closed).code).toBe(4401);
+    expect((await sock.closed).code).toBe(4408);
     expect(Date.now() - opened).toBeGreaterThanOrEqual(190);
     expect(Date.now() - opened).toBeLessThan(1_000);
   });
@@ -128,7 +128,7 @@ describe("a refused client", () => {
     expect(attempts).toBeLessThanOrEqual(5); // …about 4 times in 2 s, not hundreds
   });
 
-  test("an authenticate that throws refuses with 4401 and reports the error", async () => {
+  test("an authenticate that throws closes with 1011 (the client retries later) and reports the error", async () => {
     const reported: unknown[] = [];
     const a = serve(0, {
       authenticate: () => {
@@ -139,8 +139,8 @@ describe("a refused client", () => {
     const sock = await raw(a.url);
     sock.send(JSON.stringify([7, { token: TOKEN }]));
     const { code, reason } = await sock.closed;
-    expect(code).toBe(4401);
-    expect(reason).toBe("unauthorized"); // the error's message stays on the server
+    expect(code).toBe(1011);
+    expect(reason).toBe("authentication failed"); // the error's message stays on the server
     expect(reported.map(String)).toEqual(["Error: the session store is down"]);
   });
 });

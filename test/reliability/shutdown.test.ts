@@ -61,15 +61,45 @@ test("calls still running at the deadline are cut: they reject DISCONNECTED and 
   expect(a.server.clients.size).toBe(0);
 });
 
-test("a client that does not know GOAWAY sees the frame, then the 1012 close once its calls are answered", async () => {
+test("a client that answers GOAWAY is closed 1012 once its calls are answered; one that does not, at the deadline", async () => {
   const a = serve();
-  const sock = await raw(a.url);
-  sock.send('[0,1,"slow",{"ms":100}]');
-  await until(() => a.counts["slow:"] === 1, 3_000, "the call running");
-  const done = a.server.shutdown();
-  expect((await sock.closed).code).toBe(1012);
-  expect(sock.frames).toEqual([[8], [2, 1, 100]]);
+  const polite = await raw(a.url);
+  const silent = await raw(a.url);
+  polite.send('[0,1,"slow",{"ms":100}]');
+  silent.send('[0,1,"slow",{"ms":100}]');
+  await until(() => a.counts["slow:"] === 2, 3_000, "the calls running");
+  const started = Date.now();
+  const done = a.server.shutdown({ timeout: 1_500 });
+  await until(() => polite.frames.length > 0, 3_000, "GOAWAY");
+  polite.send("[8]"); // no call of ours is on the way any more
+  expect((await polite.closed).code).toBe(1012);
+  expect(polite.frames).toEqual([[8], [2, 1, 100]]);
+  expect(Date.now() - started).toBeLessThan(1_000);
+  expect((await silent.closed).code).toBe(1012); // a call it sent across GOAWAY could still be on its way
+  expect(silent.frames).toEqual([[8], [2, 1, 100]]);
+  expect(Date.now() - started).toBeGreaterThanOrEqual(1_400);
   await done;
+});
+
+test("a call sent across GOAWAY is not lost: the client holds new calls and the server waits for its answer", async () => {
+  const a = serve();
+  // With reconnect on, a call made after GOAWAY waits for the next connection instead of failing.
+  const client = connect(a.url, { reconnect: { initialDelay: 1_000 } });
+  await until(() => a.server.clients.size === 1, 3_000, "the client");
+  let ok = 0;
+  let failed = 0;
+  let running = true;
+  const loop = (async () => {
+    while (running) {
+      await client.call("slow", { ms: 0 }, { timeout: 5_000 }).then(() => ok++, () => failed++);
+    }
+  })();
+  await Bun.sleep(100);
+  await a.server.shutdown({ timeout: 3_000 });
+  running = false;
+  await Promise.race([loop, Bun.sleep(100)]);
+  expect(failed).toBe(0);
+  expect(ok).toBeGreaterThan(0);
 });
 
 test("the server's own calls to a client are drained too", async () => {

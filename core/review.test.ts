@@ -1,0 +1,91 @@
+// Regressions found in review: each test failed before its fix.
+import { describe, expect, test } from "bun:test";
+import { z } from "zod";
+import { createSchema } from "./schema.ts";
+import { connect, defer, raw, rejection, serve, until } from "./test/harness.ts";
+import { testApp } from "./test/app.ts";
+
+describe("review fixes", () => {
+  test("after one heartbeat timeout, the next connections still ping (and are not dropped while the server answers)", async () => {
+    let opens = 0;
+    const silentFirst = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: (req, srv) => (srv.upgrade(req, { data: { n: ++opens } } as never) ? undefined : new Response(null, { status: 400 })),
+      websocket: {
+        message(ws, message) {
+          if ((ws.data as unknown as { n: number }).n > 1 && message === "[5]") ws.send("[6]"); // the first socket never answers
+        },
+        sendPings: false,
+        idleTimeout: 0,
+      },
+    });
+    defer(() => silentFirst.stop(true));
+    const app = testApp();
+    const client = connect({ url: `ws://127.0.0.1:${silentFirst.port}`, schema: app.schema, heartbeat: { interval: 60, timeout: 60 }, reconnect: { initialDelay: 10, maxDelay: 20 } });
+    await until(() => opens === 2 && client.status === "open", 3_000, "the second connection");
+    await Bun.sleep(600); // five heartbeat periods: the second socket answers its pings
+    expect(opens).toBe(2);
+    expect(client.status).toBe("open");
+  });
+
+  test("an authenticate slower than the client's heartbeat still lets the client in", async () => {
+    const app = testApp();
+    const { url } = serve({ ...app, authenticate: async () => void (await Bun.sleep(300)) });
+    const client = connect({ url, schema: app.schema, params: { token: "t" }, heartbeat: { interval: 50, timeout: 50 } });
+    expect(await client.call("ping")).toBe("pong");
+  });
+
+  test("a server call made in onConnect reaches a client with params when the server has no authenticate", async () => {
+    const app = testApp();
+    let answer: unknown;
+    const { url } = serve({ ...app, onConnect: async (client) => void (answer = await client.call("confirm", { question: "hi?" }).catch((e) => e.code)) });
+    connect({ url, schema: app.schema, params: { token: "t" }, procedures: { confirm: () => true } });
+    await until(() => answer !== undefined, 3_000, "the answer");
+    expect(answer).toBe(true);
+  });
+
+  test("nothing in a batch runs after a procedure closed the connection", async () => {
+    const app = testApp();
+    const { url } = serve({ ...app, procedures: { ...app.procedures, ping: (_input, client) => client.close(4000, "bye") } });
+    const sock = await raw(url);
+    sock.ws.send(JSON.stringify([[0, 1, "ping"], [0, 2, "slow", { ms: 1 }], [0, 3, "slow", { ms: 1 }]]));
+    expect((await sock.closed).code).toBe(4000);
+    expect(app.seen.started).toBe(0);
+  });
+
+  test("an error frame stays small whatever the validator reports", async () => {
+    const schema = createSchema({ server: { list: { input: z.array(z.string()) } } });
+    const { url } = serve({ schema, procedures: { list: () => {} } });
+    const sock = await raw(url);
+    sock.ws.send(JSON.stringify([0, 1, "list", Array.from({ length: 50_000 }, (_, i) => i)]));
+    await until(() => sock.frames.length === 1, 10_000, "the error");
+    const frame = sock.frames[0]!;
+    expect(frame.length).toBeLessThan(64_000);
+    const [kind, id, code, , issues] = JSON.parse(frame);
+    expect([kind, id, code, issues.length]).toEqual([3, 1, "BAD_INPUT", 50]);
+  });
+
+  test("a client's connection-level ERROR frames never reach the server's log", async () => {
+    const app = testApp();
+    const { url, errors } = serve(app);
+    const sock = await raw(url);
+    sock.ws.send(JSON.stringify([[3, 0, "INTERNAL", "\u001b[31mfake log line"], [3, 0, "INTERNAL", "another"]]));
+    const client = connect({ url, schema: app.schema });
+    expect(await client.call("ping")).toBe("pong");
+    expect(errors).toHaveLength(0);
+  });
+
+  test("timeout: Infinity means no timeout (not an immediate one)", async () => {
+    const app = testApp();
+    const client = connect({ url: serve(app).url, schema: app.schema });
+    expect(await client.call("slow", { ms: 50 }, { timeout: Infinity })).toBe(50);
+  });
+
+  test("a malformed URL closes the client at once instead of retrying forever", async () => {
+    const app = testApp();
+    const client = connect({ url: "not a url", schema: app.schema, onError: () => {} });
+    expect(client.status).toBe("closed");
+    expect((await rejection(client.call("ping"))).code).toBe("DISCONNECTED");
+  });
+});
