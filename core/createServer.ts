@@ -263,6 +263,7 @@ class Connection extends Peer implements ServerClient {
   }
   /** Tells the client the server is going away (graceful shutdown). */
   goAwayNotice(): void {
+    if (!this.admitted) return; // closed at once; a GOAWAY answer would break its HELLO exchange
     this.notified = true;
     this.write(`[${GOAWAY}]`);
   }
