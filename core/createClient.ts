@@ -118,8 +118,7 @@ class ClientPeer extends Peer {
       maxPayload: options.maxPayload ?? 1_048_576,
       maxIncoming: 1_000,
       maxOutgoing: options.maxPendingCalls ?? 10_000,
-      checkResults: false,
-      acceptNotify: true,
+      remoteIsServer: true,
     });
     const WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!WS) throw new TypeError('createClient: there is no global WebSocket here; pass one, e.g. createClient({ WebSocket }) with `import WebSocket from "ws"`');

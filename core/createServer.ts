@@ -160,8 +160,8 @@ interface Core extends PeerConfig {
   readonly interest: Interest | undefined;
   /** The client passed `authenticate` (or there is none): it joins `clients`, `onConnect` runs. */
   admitted(client: Connection): void;
-  /** Connections holding a batch of frames for the end of the tick. */
-  readonly held: Set<Connection>;
+  /** Queues a connection's new batch; all of them go out in one microtask, or before a publish. */
+  hold(client: Connection): void;
   /**
    * Hands `frame` to Bun's native publish (from `from`'s socket, skipping it, or the server's),
    * after every held batch: a publish never overtakes the answers written before it.
@@ -315,14 +315,10 @@ class Connection extends Peer implements ServerClient {
     if (typeof frame === "string") this.core.broadcast(topic, frame, this);
     else frame.then((f) => this.core.broadcast(topic, f, this)).catch((error) => this.report(error, name));
   }
-  protected override batchOpened(): void {
-    this.core.held.add(this);
+  protected override scheduleFlush(): void {
+    this.core.hold(this);
   }
-  protected override flush(): void {
-    this.core.held.delete(this);
-    super.flush();
-  }
-  /** Sends this connection's held batch now. */
+  /** Sends this connection's held batch now (nothing if it already went, e.g. before a close). */
   release(): void {
     this.flush();
   }
@@ -387,8 +383,7 @@ export function createServer<
     maxPayload,
     maxIncoming: options.maxCallsInFlight ?? 1_000,
     maxOutgoing: options.maxPendingCalls ?? 1_000,
-    checkResults: true,
-    acceptNotify: false,
+    remoteIsServer: false,
     handlers,
     defaults: options.state,
     authenticate: options.authenticate,
@@ -400,7 +395,10 @@ export function createServer<
       if (core.interest) client.subscribe(clientTopic(client.id)); // reachable from any instance by id
       hook(options.onConnect, client);
     },
-    held: new Set(),
+    hold(client) {
+      if (!held.length) queueMicrotask(releaseHeld);
+      held.push(client);
+    },
     broadcast(topic, frame, from) {
       releaseHeld();
       if (from) from.ws.publish(topic, frame);
@@ -408,9 +406,14 @@ export function createServer<
       core.interest?.publish(topic, frame);
     },
   };
-  const releaseHeld = () => {
-    for (const client of core.held) client.release();
-  };
+  // The connections with a batch waiting; one may appear twice (flushed early, then batching again).
+  let held: Connection[] = [];
+  function releaseHeld() {
+    if (!held.length) return;
+    const clients = held;
+    held = [];
+    for (const client of clients) client.release();
+  }
   options.adapter?.attach({
     deliver: (topic, frame) => {
       releaseHeld();

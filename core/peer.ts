@@ -21,10 +21,13 @@ export interface PeerConfig {
   readonly maxIncoming: number;
   /** Calls to the other end waiting for an answer; more are refused with `OVERLOADED`. */
   readonly maxOutgoing: number;
-  /** Validate the other end's results against declared outputs (the server does: clients are untrusted). */
-  readonly checkResults: boolean;
-  /** Whether the other end may send NOTIFY (only the server publishes; the client accepts them). */
-  readonly acceptNotify: boolean;
+  /**
+   * The other end is the server (this is a client). A client accepts NOTIFY (only servers
+   * publish) and reports the server's connection errors; a server validates what clients
+   * answer against declared outputs, ignores their connection errors (a client's text never
+   * reaches the server's logs), and takes no NOTIFY (it would run outside `maxIncoming`).
+   */
+  readonly remoteIsServer: boolean;
 }
 
 interface PendingCall {
@@ -144,7 +147,7 @@ export abstract class Peer {
       const custom = timeout !== this.config.timeout || !(timeout > 0 && timed);
       const call: PendingCall = { name, resolve, reject, timer: undefined, timeout, deadline: custom ? 0 : performance.now() + timeout, signal, onAbort: undefined };
       if (custom) call.timer = timed ? setTimeout(() => this.expire(id), timeout) : undefined;
-      else this.sweepTimer ??= setTimeout(() => this.sweep(), timeout);
+      else this.sweepTimer ??= background(setTimeout(() => this.sweep(), timeout));
       if (signal) {
         call.onAbort = () => {
           if (this.settle(id)) {
@@ -175,7 +178,7 @@ export abstract class Peer {
     for (const [id, call] of this.pending) {
       if (call.deadline === 0) continue; // has its own timer
       if (call.deadline > now) {
-        this.sweepTimer = setTimeout(() => this.sweep(), call.deadline - now);
+        this.sweepTimer = background(setTimeout(() => this.sweep(), call.deadline - now));
         return;
       }
       this.expire(id);
@@ -191,8 +194,7 @@ export abstract class Peer {
     if (!this.outbox) {
       this.outbox = [frame];
       this.outboxChars = frame.length + 2;
-      this.batchOpened();
-      queueMicrotask(() => this.flush());
+      this.scheduleFlush();
     } else if ((this.outboxChars + frame.length + 1) * 3 > this.config.maxPayload) {
       this.flush(); // the batch could pass the frame size limit: send what it holds first
       return this.batch(frame, callId);
@@ -203,8 +205,13 @@ export abstract class Peer {
     if (callId !== undefined) (this.outboxCalls ??= []).push(callId);
   }
 
-  /** A new batch started (the server notes it: a publish must not overtake it). */
-  protected batchOpened(): void {}
+  /**
+   * A new batch started: flush it at the end of the tick. A server flushes all its
+   * connections' batches in one microtask instead, and before any publish.
+   */
+  protected scheduleFlush(): void {
+    queueMicrotask(() => this.flush());
+  }
 
   /** Sends the queued frames now (before a close, and at the end of the tick). */
   protected flush(): void {
@@ -291,8 +298,7 @@ export abstract class Peer {
       case ERROR:
         return this.onError(msg);
       case NOTIFY:
-        // A NOTIFY runs a procedure outside `maxIncoming`: only the server may send one.
-        if (!this.config.acceptNotify) return this.violation("NOTIFY is sent by the server only");
+        if (!this.config.remoteIsServer) return this.violation("NOTIFY is sent by the server only");
         return this.onNotify(msg);
       case CANCEL:
         if (!isValidId(msg[1])) return this.violation("CANCEL needs a call id");
@@ -432,7 +438,7 @@ export abstract class Peer {
     const id = msg[1];
     const call = isValidId(id) ? this.pending?.get(id) : undefined;
     if (!call || !this.settle(id as number)) return; // late (after a timeout) or never asked: dropped
-    const def = this.config.checkResults ? own(this.config.remote, call.name) : undefined;
+    const def = this.config.remoteIsServer ? undefined : own(this.config.remote, call.name);
     if (!def?.output) return call.resolve(msg[2]);
     try {
       const checked = def.output["~standard"].validate(msg[2]);
@@ -452,9 +458,7 @@ export abstract class Peer {
       typeof message === "string" ? message : undefined,
       Array.isArray(issues) ? { issues: issues.filter(isIssue) } : undefined,
     );
-    // A connection-level error is reported only when it comes from the server: a client's
-    // text never reaches our logs (one frame could otherwise write anything, many times).
-    if (id === 0) return void (this.config.acceptNotify && this.report(error));
+    if (id === 0) return void (this.config.remoteIsServer && this.report(error));
     const call = isValidId(id) ? this.pending?.get(id) : undefined;
     if (call && this.settle(id as number)) call.reject(error);
   }
@@ -465,13 +469,18 @@ export abstract class Peer {
     if (!call) return false;
     this.pending!.delete(id);
     if (call.timer !== undefined) clearTimeout(call.timer);
-    if (this.sweepTimer !== undefined && this.pending!.size === 0) {
-      clearTimeout(this.sweepTimer); // nothing left to time out: don't hold the process open
-      this.sweepTimer = undefined;
-    }
     if (call.onAbort) call.signal!.removeEventListener("abort", call.onAbort);
     return true;
   }
+}
+
+/**
+ * The sweep timer stays armed after the last call settles (re-arming it per call cost a
+ * timer pair per call with one in flight), so it must not keep a Bun or Node process alive.
+ */
+function background(timer: ReturnType<typeof setTimeout>): ReturnType<typeof setTimeout> {
+  (timer as { unref?: () => void }).unref?.();
+  return timer;
 }
 
 /** An own property of a procedure table: `__proto__`, `toString`… are just unknown names. */
