@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { ClientStatus } from "./createClient.ts";
+import { onReconnect } from "./query.ts";
 import { connect, defer, rejection, serve, until } from "./test/harness.ts";
 import { testApp } from "./test/app.ts";
 
@@ -121,5 +122,22 @@ describe("connection lifecycle", () => {
     child.kill(9);
     await until(() => app.seen.aborted.length === 1, 5_000, "abort on disconnect");
     await until(() => chatter.clients.size === 0, 1_000, "cleanup");
+  });
+
+  test("onReconnect fires after a connection was lost and came back, not on a first open after failed attempts", async () => {
+    const app = testApp();
+    const port = freePort();
+    const client = connect({ url: `ws://127.0.0.1:${port}`, schema: app.schema, reconnect: { initialDelay: 20, maxDelay: 40 } });
+    let reconnects = 0;
+    onReconnect(client, () => reconnects++);
+    await until(() => client.status === "reconnecting", 1_000, "a failed first attempt");
+    const first = serve(app, port);
+    await until(() => client.status === "open", 2_000, "the first open");
+    expect(reconnects).toBe(0);
+    first.bun.stop(true);
+    await until(() => client.status === "reconnecting", 1_000, "the drop");
+    serve(app, port);
+    await until(() => reconnects === 1, 2_000, "the reconnect");
+    expect(client.status).toBe("open");
   });
 });

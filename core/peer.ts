@@ -47,6 +47,11 @@ const NO_INPUT: StandardSchemaV1.Result<undefined> = { value: undefined };
 const MAX_NAME_IN_MESSAGE = 80;
 /** The longest delay `setTimeout` takes as is. */
 const MAX_TIMER = 2_147_483_647;
+/**
+ * A batch stays under 16 KiB (or `maxPayload`, if smaller): the other end's limit is not
+ * known here, and past a few KiB a bigger batch saves nothing.
+ */
+const MAX_BATCH = 16_384;
 
 /** One running procedure; its `signal` is created only if the procedure reads it. */
 class Task implements ProcedureContext {
@@ -143,7 +148,7 @@ export abstract class Peer {
       // Default-timeout calls time out in insertion order, so one sweep timer serves them all
       // (a timer per call was a measurable share of a call's cost); others get their own.
       // `Infinity` (or past what a timer takes) means no timeout: `setTimeout` would fire at once.
-      const timed = timeout <= MAX_TIMER;
+      const timed = !(timeout > MAX_TIMER); // NaN gets a timer (and times out at once), never none
       const custom = timeout !== this.config.timeout || !(timeout > 0 && timed);
       const call: PendingCall = { name, resolve, reject, timer: undefined, timeout, deadline: custom ? 0 : performance.now() + timeout, signal, onAbort: undefined };
       if (custom) call.timer = timed ? setTimeout(() => this.expire(id), timeout) : undefined;
@@ -195,7 +200,7 @@ export abstract class Peer {
       this.outbox = [frame];
       this.outboxChars = frame.length + 2;
       this.scheduleFlush();
-    } else if ((this.outboxChars + frame.length + 1) * 3 > this.config.maxPayload) {
+    } else if ((this.outboxChars + frame.length + 1) * 3 > Math.min(this.config.maxPayload, MAX_BATCH)) {
       this.flush(); // the batch could pass the frame size limit: send what it holds first
       return this.batch(frame, callId);
     } else {
@@ -423,7 +428,9 @@ export abstract class Peer {
 
   private fail(task: Task, error: unknown): void {
     const known = error instanceof ChatterError ? error : undefined;
-    if (!known || known.code === "BAD_OUTPUT") this.report(error, task.name);
+    // Reported here: what this end threw, a bad output of its own, and any failed publish
+    // (no caller hears of it, e.g. a publish the schemas of a mid-deploy disagree on).
+    if (!known || known.code === "BAD_OUTPUT" || !task.id) this.report(error, task.name);
     if (task.id && this.finish(task)) this.write(errorFrame(task.id, known ?? new ChatterError("INTERNAL")));
   }
 

@@ -13,10 +13,15 @@ export function callQueryKey<K extends string, I>(name: K, input: I): CallQueryK
   return [QUERY_KEY_ROOT, name, input === undefined ? null : input] as unknown as CallQueryKey<K, I>;
 }
 
-type ServerName<T extends SchemaOrServer> = keyof SchemaOf<T>["server"] & string;
+/** The names of the server's procedures (what the client calls). */
+export type ServerName<T extends SchemaOrServer> = keyof SchemaOf<T>["server"] & string;
+/** The names of the client's procedures (what a client implements). */
+export type ClientName<T extends SchemaOrServer> = keyof SchemaOf<T>["client"] & string;
+/** What calling `K` takes. */
+export type CallInput<T extends SchemaOrServer, K extends ServerName<T>> = InputOf<SchemaOf<T>["server"][K]>;
 type QueryFn<T extends SchemaOrServer, K extends ServerName<T>> = (context: { signal?: AbortSignal }) => Promise<CallResult<T, K>>;
 type CallQueryOptions<T extends SchemaOrServer, K extends ServerName<T>, O, Fn> = Omit<O, "timeout"> & {
-  queryKey: CallQueryKey<K, InputOf<SchemaOf<T>["server"][K]>>;
+  queryKey: CallQueryKey<K, CallInput<T, K>>;
   queryFn: Fn;
 };
 
@@ -29,13 +34,13 @@ type CallQueryOptions<T extends SchemaOrServer, K extends ServerName<T>, O, Fn> 
 export function callQueryOptions<T extends SchemaOrServer, K extends ServerName<T>, O extends Omit<CallOptions, "signal"> = {}>(
   client: ChatterClient<T>,
   name: K,
-  input: InputOf<SchemaOf<T>["server"][K]>,
+  input: CallInput<T, K>,
   options?: O,
 ): CallQueryOptions<T, K, O, QueryFn<T, K>>;
 export function callQueryOptions<T extends SchemaOrServer, K extends ServerName<T>, S extends symbol, O extends Omit<CallOptions, "signal"> = {}>(
   client: ChatterClient<T>,
   name: K,
-  input: InputOf<SchemaOf<T>["server"][K]> | S,
+  input: CallInput<T, K> | S,
   options?: O,
 ): CallQueryOptions<T, K, O, QueryFn<T, K> | S>;
 export function callQueryOptions(client: ChatterClient, name: string, input: unknown, options?: Omit<CallOptions, "signal">) {
@@ -47,6 +52,34 @@ export function callQueryOptions(client: ChatterClient, name: string, input: unk
     queryKey: callQueryKey(name, input),
     queryFn: ({ signal }: { signal?: AbortSignal }) => call(name, input, { timeout, signal }),
   };
+}
+
+/** A mutation's variables: the call's input, which may be left out (`mutate()`) when the procedure takes none. */
+export type MutationInput<I> = undefined extends I ? I | void : I;
+
+/**
+ * `{ ...options, mutationKey, mutationFn }` for a call made as a mutation: `timeout` goes to
+ * the call, every other option to the mutation (key `["chatter", name]`).
+ */
+export function callMutationOptions<O extends { timeout?: number }>(client: Pick<ChatterClient, "call">, name: string, options?: O) {
+  const { timeout, ...mutation } = options ?? ({} as O);
+  const call = client.call as (name: string, input: unknown, options?: CallOptions) => Promise<never>;
+  return {
+    mutationKey: [QUERY_KEY_ROOT, name] as const,
+    ...(mutation as Omit<O, "timeout">),
+    mutationFn: (input: unknown) => call(name, input, timeout === undefined ? undefined : { timeout }),
+  };
+}
+
+/**
+ * After a reconnect, invalidates every Chatter query: the active ones refetch what was
+ * missed offline, the others are stale. Returns the remover. Both providers use it.
+ */
+export function invalidateOnReconnect(
+  client: Pick<ChatterClient, "onStatus" | "status">,
+  queryClient: { invalidateQueries(filters: { queryKey: readonly unknown[] }): unknown },
+): () => void {
+  return onReconnect(client, () => void queryClient.invalidateQueries({ queryKey: [QUERY_KEY_ROOT] }));
 }
 
 /** Calls `listener` each time the client opens again after losing its connection. */

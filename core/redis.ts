@@ -103,7 +103,7 @@ class RedisPubSub implements RedisAdapter {
   private inFlight = 0;
   private readonly maxInFlight: number;
 
-  constructor(private readonly options: RedisAdapterOptions) {
+  constructor(options: RedisAdapterOptions) {
     this.url = options.url ?? (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.REDIS_URL ?? "redis://127.0.0.1:6379";
     this.prefix = options.prefix ?? "chatter:";
     this.maxInFlight = options.maxInFlight ?? 100_000;

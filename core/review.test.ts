@@ -89,3 +89,37 @@ describe("review fixes", () => {
     expect((await rejection(client.call("ping"))).code).toBe("DISCONNECTED");
   });
 });
+
+describe("more review fixes", () => {
+  test("a publish the client's schema rejects is reported on the client, not dropped silently", async () => {
+    const serverSchema = createSchema({ server: { go: {} }, client: { news: { text: z.string() } } });
+    const clientSchema = createSchema({ server: { go: {} }, client: { news: { text: z.string().max(3) } } }); // a deploy in between
+    const { url, chatter } = serve({ schema: serverSchema, procedures: { go: (_input, client) => void client.subscribe("t") } });
+    const reported: unknown[] = [];
+    const client = connect({ url, schema: clientSchema, procedures: { news: () => {} }, onError: (error) => void reported.push(error) });
+    await client.call("go");
+    chatter.publish("t", "news", { text: "too long" });
+    await until(() => reported.length === 1, 1_000, "the report");
+    expect((reported[0] as { code: string }).code).toBe("BAD_INPUT");
+  });
+
+  test("a server with a small maxPayload still takes a burst of calls: batches stay small", async () => {
+    const app = testApp();
+    const client = connect({ url: serve({ ...app, maxPayload: 16_384 }).url, schema: app.schema });
+    const text = "x".repeat(200);
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => client.call("echo", { a: i, b: text })));
+    expect(results.every((r, i) => r.a === i)).toBe(true);
+  });
+
+  test("the onStatus remover stops the listener", async () => {
+    const app = testApp();
+    const { url } = serve(app);
+    const client = connect({ url, schema: app.schema });
+    const seen: string[] = [];
+    const off = client.onStatus((status) => void seen.push(status));
+    await until(() => client.status === "open", 1_000, "open");
+    off();
+    client.close();
+    expect(seen).toEqual(["open"]);
+  });
+});

@@ -168,7 +168,10 @@ describe("connections", () => {
     const bun = Bun.serve({
       port: 0,
       hostname: "127.0.0.1",
-      fetch: (req, srv) => (chatter.upgrade(req, srv, { state: { name: new URL(req.url).searchParams.get("name") ?? "anonymous" } }) ? undefined : new Response(null, { status: 400 })),
+      fetch: (req, srv) => {
+        const name = new URL(req.url).searchParams.get("name");
+        return chatter.upgrade(req, srv, name ? { state: { name } } : undefined) ? undefined : new Response(null, { status: 400 });
+      },
       websocket: chatter.handler,
     });
     defer(() => bun.stop(true));
@@ -176,10 +179,14 @@ describe("connections", () => {
     const anon = connect({ url: `ws://127.0.0.1:${bun.port}/`, schema: app.schema });
     const a = (await ada.call("whoami")) as { id: string; name: string };
     const b = (await anon.call("whoami")) as { id: string; name: string };
-    expect(a.name).toBe("ada");
-    expect(b.name).toBe("anonymous");
+    expect(a.name).toBe("ada"); // from the upgrade
+    expect(b.name).toBe("anonymous"); // from the server's `state` defaults
     expect(a.id).not.toBe(b.id);
     expect([...chatter.clients.keys()].sort()).toEqual([a.id, b.id].sort());
+    chatter.clients.get(b.id)!.set("name", "bob");
+    expect(((await anon.call("whoami")) as { name: string }).name).toBe("bob");
+    expect(((await ada.call("whoami")) as { name: string }).name).toBe("ada"); // per connection
+    expect(app.state.name).toBe("anonymous"); // the defaults are never written
   });
 
   test("onConnect and onDisconnect run; a hook that throws is reported and harms nothing", async () => {

@@ -1,7 +1,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, type ReactNode } from "react";
 import type { ChatterClient, SchemaOrServer } from "../core/createClient.ts";
-import { onReconnect, QUERY_KEY_ROOT } from "../core/query.ts";
+import { invalidateOnReconnect } from "../core/query.ts";
 import type { Schema } from "../core/schema.ts";
 import { ChatterContext } from "./context.ts";
 
@@ -19,9 +19,6 @@ export type ChatterProviderComponent<T extends SchemaOrServer> = (props: Chatter
  */
 export const ChatterProvider: ChatterProviderComponent<Schema> = function ChatterProvider({ client, children }) {
   const queryClient = useQueryClient();
-  useEffect(
-    () => onReconnect(client, () => void queryClient.invalidateQueries({ queryKey: [QUERY_KEY_ROOT] })),
-    [client, queryClient],
-  );
+  useEffect(() => invalidateOnReconnect(client, queryClient), [client, queryClient]);
   return <ChatterContext.Provider value={client as ChatterClient}>{children}</ChatterContext.Provider>;
 };

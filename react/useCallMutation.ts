@@ -1,12 +1,11 @@
 import { useMutation, type UseMutationOptions, type UseMutationResult } from "@tanstack/react-query";
 import type { ChatterError } from "../core/errors.ts";
-import { QUERY_KEY_ROOT } from "../core/query.ts";
+import { callMutationOptions, type MutationInput } from "../core/query.ts";
 import type { Schema } from "../core/schema.ts";
 import type { CallInput, CallResult, SchemaOrServer, ServerName } from "./types.ts";
 import { useChatter } from "./useChatter.ts";
 
-/** A mutation's variables: the call's input, which may be left out (`mutate()`) when the procedure takes none. */
-export type MutationInput<I> = undefined extends I ? I | void : I;
+export type { MutationInput };
 
 export type CallMutationOptions<TData, TVariables, TOnMutateResult = unknown> = Omit<
   UseMutationOptions<TData, ChatterError, TVariables, TOnMutateResult>,
@@ -23,16 +22,5 @@ export type UseCallMutation<T extends SchemaOrServer> = <K extends ServerName<T>
 
 /** Calls a server procedure with side effects: `useMutation` whose `mutate(input)` is the call (key `["chatter", name]`). */
 export const useCallMutation: UseCallMutation<Schema> = function useCallMutation(name, options) {
-  const client = useChatter();
-  const { timeout, ...mutation } = options ?? {};
-  return useMutation({
-    mutationKey: [QUERY_KEY_ROOT, name],
-    ...mutation,
-    mutationFn: (input) =>
-      (client.call as (name: string, input: unknown, options?: { timeout?: number }) => Promise<never>)(
-        name,
-        input,
-        timeout === undefined ? undefined : { timeout },
-      ),
-  });
+  return useMutation(callMutationOptions(useChatter(), name, options));
 };

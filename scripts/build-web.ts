@@ -1,10 +1,11 @@
 // `npm run build:web`: builds the chat's web apps with Vite into examples/chat/dist/,
-// React (vite.config.ts) then Solid (examples/chat/solid/vite.config.ts) when it exists.
+// React (vite.config.ts) then Solid (examples/chat/solid/vite.config.ts).
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { join } from "node:path";
 
-const vite = "node_modules/.bin/vite";
-const configs = ["vite.config.ts", "examples/chat/solid/vite.config.ts"].filter((config) => existsSync(config));
+const root = join(import.meta.dir, "..");
+const vite = join(root, "node_modules/.bin/vite");
+const configs = [join(root, "vite.config.ts"), join(root, "examples/chat/solid/vite.config.ts")];
 
 for (const config of configs) {
   console.log(`building the web app of ${config}`);

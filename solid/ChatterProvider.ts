@@ -1,6 +1,6 @@
 import { useQueryClient, type QueryClient } from "@tanstack/solid-query";
 import { createComponent, onCleanup, type JSX } from "solid-js";
-import { onReconnect, QUERY_KEY_ROOT } from "../core/query.ts";
+import { invalidateOnReconnect } from "../core/query.ts";
 import type { Schema } from "../core/schema.ts";
 import { ChatterContext } from "./context.ts";
 import type { ChatterClient, SchemaOrServer } from "./types.ts";
@@ -26,7 +26,7 @@ export const ChatterProvider: ChatterProviderComponent<Schema> = function Chatte
     throw new TypeError("ChatterProvider: pass the client, as in <ChatterProvider client={createClient({ url, schema })}>");
   }
   const queryClient = props.queryClient ?? queryClientOrExplain();
-  onCleanup(onReconnect(client, () => void queryClient.invalidateQueries({ queryKey: [QUERY_KEY_ROOT] })));
+  onCleanup(invalidateOnReconnect(client, queryClient));
   return createComponent(ChatterContext.Provider, {
     value: client,
     get children() {

@@ -101,10 +101,10 @@ export async function raw(url: string): Promise<{ ws: WebSocket; frames: string[
 
 /** The rejection of a promise (fails the test if it resolves). */
 export async function rejection(promise: Promise<unknown>): Promise<any> {
-  try {
-    const value = await promise;
-    throw new Error(`expected a rejection, got ${JSON.stringify(value)}`);
-  } catch (error) {
-    return error;
-  }
+  const outcome = await promise.then(
+    (value) => ({ resolved: true as const, value }),
+    (error: unknown) => ({ resolved: false as const, error }),
+  );
+  if (outcome.resolved) throw new Error(`expected a rejection, got ${JSON.stringify(outcome.value)}`);
+  return outcome.error;
 }

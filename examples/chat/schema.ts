@@ -10,7 +10,8 @@ export const Message = z.object({
 });
 export type Message = z.infer<typeof Message>;
 
-const roomId = z.string().trim().min(1).max(40);
+// One room whoever types it: the web forms and the terminal client all land in the same one.
+const roomId = z.string().trim().toLowerCase().min(1).max(40);
 const username = z.string().trim().min(1).max(24);
 
 export const schema = createSchema({

@@ -1,3 +1,4 @@
+import { HISTORY_LENGTH } from "./history.ts";
 import type { Message } from "./schema.ts";
 
 /** The chat's memory: the last messages of each room and who is in it. A real app keeps these in a database. */
@@ -5,7 +6,7 @@ export class ChatStore {
   private readonly rooms = new Map<string, { messages: Message[]; members: Map<string, string> }>();
   private lastId = 0;
 
-  constructor(private readonly keep = 100) {}
+  constructor(private readonly keep = HISTORY_LENGTH) {}
 
   private room(roomId: string) {
     let room = this.rooms.get(roomId);
