@@ -500,8 +500,16 @@ export function createServer<
   };
 
   const origins = options.origins;
-  const originAllowed = (origin: string | null) =>
-    !origins || (typeof origins === "function" ? origins(origin) : origin !== null && origins.includes(origin));
+  const originAllowed = (origin: string | null) => {
+    if (!origins) return true;
+    if (typeof origins !== "function") return origin !== null && origins.includes(origin);
+    try {
+      return origins(origin);
+    } catch (error) {
+      report(error); // a check that throws refuses, like one that says no
+      return false;
+    }
+  };
 
   return {
     schema,

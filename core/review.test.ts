@@ -123,3 +123,62 @@ describe("more review fixes", () => {
     expect(seen).toEqual(["open"]);
   });
 });
+
+describe("limits and hostile servers", () => {
+  test("an origins check that throws refuses the upgrade and is reported, instead of throwing into fetch", async () => {
+    const app = testApp();
+    const { url, errors } = serve({
+      ...app,
+      origins: () => {
+        throw new Error("allow-list unavailable");
+      },
+    });
+    const client = connect({ url, schema: app.schema, reconnect: false });
+    await until(() => client.status === "closed", 2_000, "the refusal");
+    expect(errors.map((e) => (e as Error).message)).toContain("allow-list unavailable");
+  });
+
+  test("the server's maxPendingCalls refuses more server→client calls with OVERLOADED, without sending them", async () => {
+    const app = testApp();
+    const { url, chatter } = serve({ ...app, maxPendingCalls: 3 });
+    let asked = 0;
+    const client = connect({ url, schema: app.schema, procedures: { confirm: () => (asked++, new Promise<boolean>(() => {})) } });
+    await client.call("ping");
+    const [remote] = chatter.clients.values();
+    const calls = Array.from({ length: 5 }, () => remote!.call("confirm", { question: "?" }, { timeout: 200 }).catch((e) => e.code));
+    expect((await Promise.all(calls)).sort()).toEqual(["OVERLOADED", "OVERLOADED", "TIMEOUT", "TIMEOUT", "TIMEOUT"]);
+    expect(asked).toBe(3);
+  });
+
+  test("the client's maxPendingCalls bounds the offline queue", async () => {
+    const app = testApp();
+    const client = connect({ url: "ws://127.0.0.1:9", schema: app.schema, maxPendingCalls: 2, reconnect: { initialDelay: 1_000 }, onError: () => {} });
+    const calls = Array.from({ length: 3 }, () => client.call("ping", undefined, { timeout: 100 }).catch((e) => e.code));
+    expect((await Promise.all(calls)).sort()).toEqual(["OVERLOADED", "TIMEOUT", "TIMEOUT"]);
+  });
+
+  test("a client survives a hostile server: bad frames are reported, unknown codes read as INTERNAL, calls still settle", async () => {
+    const hostile = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch: (req, srv) => (srv.upgrade(req) ? undefined : new Response(null, { status: 400 })),
+      websocket: {
+        message(ws, message) {
+          const [, id] = JSON.parse(String(message)) as [number, number];
+          ws.send("not json");
+          ws.send(new Uint8Array([1, 2]));
+          ws.send("[2,999999,\"an answer to nothing\"]");
+          ws.send(JSON.stringify([3, id, "WHATEVER", "odd"]));
+        },
+      },
+    });
+    defer(() => hostile.stop(true));
+    const app = testApp();
+    const reported: unknown[] = [];
+    const client = connect({ url: `ws://127.0.0.1:${hostile.port}`, schema: app.schema, onError: (error) => void reported.push(error) });
+    const error = await rejection(client.call("ping"));
+    expect([error.code, error.message]).toEqual(["INTERNAL", "odd"]);
+    expect(reported.map((e) => (e as { code: string }).code)).toEqual(["PROTOCOL", "PROTOCOL"]);
+    expect(client.status).toBe("open");
+  });
+});

@@ -7,7 +7,7 @@ const ci = process.env.CI === "true" || process.env.CI === "1";
 let passed = 0;
 let failed = 0;
 
-function step(name: string, command: string[], env: Record<string, string> = {}): string {
+function step(name: string, command: string[], env: Record<string, string> = {}): { out: string; ok: boolean } {
   console.log(`\n▶ ${name}: ${command.join(" ")}`);
   const result = spawnSync(command[0]!, command.slice(1), {
     stdio: ["ignore", "pipe", "pipe"],
@@ -17,12 +17,11 @@ function step(name: string, command: string[], env: Record<string, string> = {})
   });
   process.stdout.write(result.stdout);
   process.stderr.write(result.stderr);
-  return result.status === 0 ? `${result.stdout}${result.stderr}` : `${result.stdout}${result.stderr}\n__FAILED__`;
+  return { out: `${result.stdout}${result.stderr}`, ok: result.status === 0 };
 }
 
 function check(name: string, command: string[]): void {
-  const out = step(name, command);
-  if (out.endsWith("__FAILED__")) {
+  if (!step(name, command).ok) {
     failed++;
     console.log(`✗ ${name} failed`);
   } else {
@@ -50,13 +49,13 @@ const groups: { name: string; command: string[] }[] = [
 
 for (const group of groups) {
   if (only.length && !only.includes(group.name)) continue;
-  const out = step(`tests: ${group.name}`, group.command);
+  const { out, ok } = step(`tests: ${group.name}`, group.command);
   // `bun test` prints " 12 pass"; node:test prints "# pass 12".
   const count = (word: string) => Number(out.match(new RegExp(`^\\s*(?:# )?(?:(\\d+) ${word}|${word} (\\d+))$`, "m"))?.slice(1).find(Boolean) ?? 0);
   const skipped = count("skip") + count("skipped") + count("todo");
   passed += count("pass");
   failed += count("fail");
-  if (out.endsWith("__FAILED__") && count("fail") === 0) {
+  if (!ok && count("fail") === 0) {
     failed++; // crashed, or no test ran
     console.log(`✗ ${group.name}: the test process failed`);
   }

@@ -1,20 +1,16 @@
 import { useState, type FormEvent } from "react";
+import { rememberSession, savedSession } from "../ui.ts";
 import type { Session } from "./chatter.ts";
 
-const NAME_KEY = "chatter:name";
-const ROOM_KEY = "chatter:room";
-
 export function JoinForm({ onJoin }: { onJoin: (session: Session) => void }) {
-  const [username, setUsername] = useState(() => localStorage.getItem(NAME_KEY) ?? "");
-  const [roomId, setRoomId] = useState(() => localStorage.getItem(ROOM_KEY) ?? "lobby");
+  const [saved] = useState(savedSession);
+  const [username, setUsername] = useState(saved.username);
+  const [roomId, setRoomId] = useState(saved.roomId);
 
   function submit(event: FormEvent) {
     event.preventDefault();
-    const session = { username: username.trim(), roomId: roomId.trim().toLowerCase() };
-    if (!session.username || !session.roomId) return;
-    localStorage.setItem(NAME_KEY, session.username);
-    localStorage.setItem(ROOM_KEY, session.roomId);
-    onJoin(session);
+    const session = rememberSession(username, roomId);
+    if (session) onJoin(session);
   }
 
   return (

@@ -1,3 +1,4 @@
+import { avatarColour } from "../ui.ts";
 export function MemberList({ members, me }: { members: string[]; me: string }) {
   return (
     <section className="members" aria-label="Members">
@@ -7,7 +8,7 @@ export function MemberList({ members, me }: { members: string[]; me: string }) {
       <ul>
         {members.map((name) => (
           <li key={name} data-member={name}>
-            <span className="avatar" aria-hidden="true" style={{ background: colour(name) }}>
+            <span className="avatar" aria-hidden="true" style={{ background: avatarColour(name) }}>
               {name.slice(0, 1).toUpperCase()}
             </span>
             {name}
@@ -17,11 +18,4 @@ export function MemberList({ members, me }: { members: string[]; me: string }) {
       </ul>
     </section>
   );
-}
-
-/** A stable colour per name. */
-function colour(name: string): string {
-  let hash = 2166136261;
-  for (const char of name) hash = Math.imul(hash ^ char.charCodeAt(0), 16777619);
-  return `hsl(${(hash >>> 0) % 360} 55% 45%)`;
 }

@@ -1,21 +1,17 @@
 /** @jsxImportSource solid-js */
 import { createSignal } from "solid-js";
+import { rememberSession, savedSession } from "../ui.ts";
 import type { Session } from "./chatter.ts";
 
-const NAME_KEY = "chatter:name";
-const ROOM_KEY = "chatter:room";
-
 export function JoinForm(props: { onJoin: (session: Session) => void }) {
-  const [username, setUsername] = createSignal(localStorage.getItem(NAME_KEY) ?? "");
-  const [roomId, setRoomId] = createSignal(localStorage.getItem(ROOM_KEY) ?? "lobby");
+  const saved = savedSession();
+  const [username, setUsername] = createSignal(saved.username);
+  const [roomId, setRoomId] = createSignal(saved.roomId);
 
   function submit(event: SubmitEvent) {
     event.preventDefault();
-    const session = { username: username().trim(), roomId: roomId().trim().toLowerCase() };
-    if (!session.username || !session.roomId) return;
-    localStorage.setItem(NAME_KEY, session.username);
-    localStorage.setItem(ROOM_KEY, session.roomId);
-    props.onJoin(session);
+    const session = rememberSession(username(), roomId());
+    if (session) props.onJoin(session);
   }
 
   return (

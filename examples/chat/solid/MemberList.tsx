@@ -1,4 +1,5 @@
 /** @jsxImportSource solid-js */
+import { avatarColour } from "../ui.ts";
 import { For, Show } from "solid-js";
 
 export function MemberList(props: { members: string[]; me: string }) {
@@ -11,7 +12,7 @@ export function MemberList(props: { members: string[]; me: string }) {
         <For each={props.members}>
           {(name) => (
             <li data-member={name}>
-              <span class="avatar" aria-hidden="true" style={{ background: colour(name) }}>
+              <span class="avatar" aria-hidden="true" style={{ background: avatarColour(name) }}>
                 {name.slice(0, 1).toUpperCase()}
               </span>
               {name}
@@ -24,11 +25,4 @@ export function MemberList(props: { members: string[]; me: string }) {
       </ul>
     </section>
   );
-}
-
-/** A stable colour per name (the same as the React app's, so a person looks the same in both). */
-function colour(name: string): string {
-  let hash = 2166136261;
-  for (const char of name) hash = Math.imul(hash ^ char.charCodeAt(0), 16777619);
-  return `hsl(${(hash >>> 0) % 360} 55% 45%)`;
 }
