@@ -25,7 +25,7 @@ export type ClientProcedure<P> = (input: ParsedInputOf<P>, context: ProcedureCon
 export type ClientProcedures<TSchema extends Schema> = { [K in keyof TSchema["client"]]: ClientProcedure<TSchema["client"][K]> };
 
 export interface ReconnectOptions {
-  /** First delay in ms; each attempt doubles it (up to `maxDelay`), then a random half is taken off. @default 250 */
+  /** First delay in ms; each attempt doubles it (up to `maxDelay`), then a random half is taken off; at least 10. @default 250 */
   initialDelay?: number;
   /** @default 10_000 */
   maxDelay?: number;
@@ -276,7 +276,7 @@ class ClientPeer extends Peer {
       this.setStatus("closed");
       return this.failAll(refused ? "The server refused the connection" : "The connection closed", refused ? "UNAUTHORIZED" : "DISCONNECTED");
     }
-    const base = Math.min(reconnect?.maxDelay ?? 10_000, (reconnect?.initialDelay ?? 250) * 2 ** this.attempt++);
+    const base = Math.min(reconnect?.maxDelay ?? 10_000, Math.max(10, reconnect?.initialDelay ?? 250) * 2 ** this.attempt++); // 0 would retry in a tight loop
     this.retryTimer = setTimeout(() => this.connect(), base / 2 + Math.random() * (base / 2));
     this.setStatus("reconnecting");
   }

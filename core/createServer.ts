@@ -193,7 +193,8 @@ class Connection extends Peer implements ServerClient {
   ) {
     super(core);
     this.admitted = !core.authenticate;
-    if (state) this.store = Object.assign(Object.create(null), state);
+    // An upgrade's `undefined` field leaves the default in place rather than hiding it.
+    if (state) for (const key of Object.keys(state)) if (state[key] !== undefined) (this.store ??= Object.create(null) as State)[key] = state[key];
   }
 
   get remoteAddress(): string {

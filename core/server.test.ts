@@ -170,7 +170,7 @@ describe("connections", () => {
       hostname: "127.0.0.1",
       fetch: (req, srv) => {
         const name = new URL(req.url).searchParams.get("name");
-        return chatter.upgrade(req, srv, name ? { state: { name } } : undefined) ? undefined : new Response(null, { status: 400 });
+        return chatter.upgrade(req, srv, { state: { name: name ?? undefined } }) ? undefined : new Response(null, { status: 400 });
       },
       websocket: chatter.handler,
     });
