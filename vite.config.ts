@@ -14,9 +14,9 @@ export default defineConfig({
   resolve: {
     // The package's own sources, as the tsconfig `paths` say (most specific first).
     alias: [
-      { find: /^@manyducks\.co\/chatter\/client$/, replacement: source("./core/client.ts") },
+      { find: /^@manyducks\.co\/chatter\/client$/, replacement: source("./client/index.ts") },
       { find: /^@manyducks\.co\/chatter\/react$/, replacement: source("./react/index.ts") },
-      { find: /^@manyducks\.co\/chatter$/, replacement: source("./core/index.ts") },
+      { find: /^@manyducks\.co\/chatter$/, replacement: source("./index.ts") },
     ],
   },
   build: {

@@ -7,8 +7,8 @@
 export {};
 
 const core = process.env.CHATTER_CORE ?? "../core";
-const { createServer } = (await import(`${core}/server.ts`)) as typeof import("../core/server.ts");
-const { createClient } = (await import(`${core}/client.ts`)) as typeof import("../core/client.ts");
+const { createServer } = (await import(`${core}/server.ts`)) as typeof import("../server/index.ts");
+const { createClient } = (await import(`${core}/client.ts`)) as typeof import("../client/index.ts");
 const { schema, payload } = await import("./micro-schema.ts");
 
 const args = process.argv.slice(2);

@@ -29,8 +29,8 @@ else await main();
 async function instance() {
   const { z } = await import("zod");
   const { createSchema } = await import("../core/schema.ts");
-  const { createServer } = await import("../core/createServer.ts");
-  const { createRedisAdapter } = await import("../core/redis.ts");
+  const { createServer } = await import("../server/createServer.ts");
+  const { createRedisAdapter } = await import("../redis/createRedisAdapter.ts");
   const schema = createSchema({
     server: { subscribe: { input: z.object({ topic: z.string() }) }, burst: { input: z.object({ count: z.number() }), output: z.number() } },
     client: { deliver: { input: z.object({ n: z.number(), text: z.string() }) } },

@@ -23,7 +23,7 @@ mkdirSync(work, { recursive: true });
 // Chatter's declarations, built apart from the repo's dist/.
 const built = spawnSync(process.execPath, [tsc, "-p", join(root, "tsconfig.build.json"), "--outDir", types, "--emitDeclarationOnly"], { encoding: "utf8", cwd: root });
 // Errors elsewhere in the repo (react/, solid/) still emit core's declarations; only their absence stops us.
-if (!existsSync(join(types, "core", "client.d.ts"))) throw new Error(`building Chatter's declarations failed:\n${built.stdout}${built.stderr}`);
+if (!existsSync(join(types, "client", "index.d.ts"))) throw new Error(`building Chatter's declarations failed:\n${built.stdout}${built.stderr}`);
 
 const input = (i: number) => `z.object({ id: z.number(), name: z.string(), tag${i}: z.string().optional() })`;
 const output = (i: number) => `z.object({ ok: z.boolean(), n${i}: z.number() })`;
@@ -32,8 +32,8 @@ function chatter(n: number): string {
   const procs = Array.from({ length: n }, (_, i) => `    p${i}: { input: ${input(i)}, output: ${output(i)} },`).join("\n");
   const calls = Array.from({ length: n }, (_, i) => `  const r${i} = await client.call("p${i}", { id: ${i}, name: "x" });\n  total += r${i}.n${i};`).join("\n");
   return `import { z } from "zod";
-import { createSchema } from "./dist/core/index.js";
-import { createClient } from "./dist/core/client.js";
+import { createSchema } from "./dist/index.js";
+import { createClient } from "./dist/client/index.js";
 
 export const schema = createSchema({
   server: {

@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { ChatterError } from "./errors.ts";
-import { ChatterError as FromClient } from "./client.ts";
-import { ChatterError as FromServer } from "./server.ts";
+import { ChatterError as FromClient } from "../client/index.ts";
+import { ChatterError as FromServer } from "../server/index.ts";
 
 test("ChatterError.from keeps a ChatterError and hides anything else as INTERNAL", () => {
   const own = new ChatterError("TIMEOUT", "slow");

@@ -2,8 +2,8 @@
 import { expectTypeOf } from "expect-type";
 import { z } from "zod";
 import * as v from "valibot";
-import { ChatterError, createClient, createSchema, createServer } from "./index.ts";
-import type { ChatterErrorCode, ServerClient } from "./index.ts";
+import { ChatterError, createClient, createSchema, createServer } from "../index.ts";
+import type { ChatterErrorCode, ServerClient } from "../index.ts";
 
 const Message = z.object({ roomId: z.string(), text: z.string(), at: z.string().transform((s) => new Date(s)) });
 

@@ -1,7 +1,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect, type ReactNode } from "react";
-import type { ChatterClient, SchemaOrServer } from "../core/createClient.ts";
-import { invalidateOnReconnect } from "../core/query.ts";
+import type { ChatterClient, SchemaOrServer } from "../client/createClient.ts";
+import { invalidateOnReconnect } from "../query/index.ts";
 import type { Schema } from "../core/schema.ts";
 import { ChatterContext } from "./context.ts";
 

@@ -1,4 +1,4 @@
-import { callQueryKey } from "../core/query.ts";
+import { callQueryKey } from "../query/index.ts";
 import type { Schema } from "../core/schema.ts";
 import type { CallInput, CallKey as CallKeyOf, SchemaOrServer, ServerName } from "./types.ts";
 

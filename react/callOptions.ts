@@ -1,6 +1,6 @@
 import { type QueryFunction, type SkipToken, type UseQueryOptions } from "@tanstack/react-query";
 import type { ChatterError } from "../core/errors.ts";
-import { callQueryOptions } from "../core/query.ts";
+import { callQueryOptions } from "../query/index.ts";
 import type { CallInput, CallKey, CallResult, ChatterClient, SchemaOrServer, ServerName } from "./types.ts";
 
 /** The query options a call takes: all of `useQuery`'s but the key and function, plus the call's `timeout`. */

@@ -1,6 +1,6 @@
-import type { CallResult, ChatterClient, SchemaOrServer } from "../core/createClient.ts";
+import type { CallResult, ChatterClient, SchemaOrServer } from "../client/createClient.ts";
 import type { ChatterError } from "../core/errors.ts";
-import type { CallInput, CallQueryKey, ClientName, ServerName } from "../core/query.ts";
+import type { CallInput, CallQueryKey, ClientName, ServerName } from "../query/index.ts";
 import type { DataTag } from "@tanstack/react-query";
 
 /** The query key of a call, tagged with its data and error types so `getQueryData`/`setQueryData` infer them. */

@@ -1,6 +1,6 @@
 import { useMutation, type UseMutationOptions, type UseMutationResult } from "@tanstack/react-query";
 import type { ChatterError } from "../core/errors.ts";
-import { callMutationOptions, type MutationInput } from "../core/query.ts";
+import { callMutationOptions, type MutationInput } from "../query/index.ts";
 import type { Schema } from "../core/schema.ts";
 import type { CallInput, CallResult, SchemaOrServer, ServerName } from "./types.ts";
 import { useChatter } from "./useChatter.ts";

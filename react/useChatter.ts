@@ -1,5 +1,5 @@
 import { useContext } from "react";
-import type { ChatterClient, SchemaOrServer } from "../core/createClient.ts";
+import type { ChatterClient, SchemaOrServer } from "../client/createClient.ts";
 import type { Schema } from "../core/schema.ts";
 import { ChatterContext } from "./context.ts";
 

@@ -1,5 +1,5 @@
 import { useEffect, useLayoutEffect, useRef } from "react";
-import type { ClientProcedure, SchemaOf } from "../core/createClient.ts";
+import type { ClientProcedure, SchemaOf } from "../client/createClient.ts";
 import type { Schema } from "../core/schema.ts";
 import type { ClientName, SchemaOrServer } from "./types.ts";
 import { useChatter } from "./useChatter.ts";

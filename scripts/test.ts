@@ -38,7 +38,7 @@ check("build", ["npm", "run", "--silent", "build"]);
 const bun = process.execPath;
 const only = process.argv.slice(2);
 const groups: { name: string; command: string[] }[] = [
-  { name: "core", command: [bun, "test", "./core", "./examples"] },
+  { name: "core", command: [bun, "test", "./core", "./client", "./server", "./redis", "./query", "./test/rpc", "./examples"] },
   { name: "redis", command: [bun, "test", "./test/redis"] },
   { name: "reliability", command: [bun, "test", "./test/reliability"] },
   { name: "react", command: [bun, "test", "--preload", "./react/test/setup.ts", "./react"] },

@@ -1,6 +1,6 @@
 import { useQueryClient, type QueryClient } from "@tanstack/solid-query";
 import { createComponent, onCleanup, type JSX } from "solid-js";
-import { invalidateOnReconnect } from "../core/query.ts";
+import { invalidateOnReconnect } from "../query/index.ts";
 import type { Schema } from "../core/schema.ts";
 import { ChatterContext } from "./context.ts";
 import type { ChatterClient, SchemaOrServer } from "./types.ts";

@@ -1,6 +1,6 @@
 import type { QueryFunction, QueryOptions, SkipToken } from "@tanstack/solid-query";
 import type { ChatterError } from "../core/errors.ts";
-import { callQueryOptions } from "../core/query.ts";
+import { callQueryOptions } from "../query/index.ts";
 import type { CallInput, CallKey, CallResult, ChatterClient, SchemaOrServer, ServerName } from "./types.ts";
 
 /** The query options a call takes: all of `createQuery`'s but the key and function, plus the call's `timeout`. */

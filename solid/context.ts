@@ -1,4 +1,4 @@
 import { createContext } from "solid-js";
-import type { ChatterClient } from "../core/createClient.ts";
+import type { ChatterClient } from "../client/createClient.ts";
 
 export const ChatterContext = createContext<ChatterClient | undefined>(undefined);

@@ -1,7 +1,7 @@
 import { createMutation, type CreateMutationResult, type MutationOptions } from "@tanstack/solid-query";
 import type { Accessor } from "solid-js";
 import type { ChatterError } from "../core/errors.ts";
-import { callMutationOptions, type MutationInput } from "../core/query.ts";
+import { callMutationOptions, type MutationInput } from "../query/index.ts";
 import type { Schema } from "../core/schema.ts";
 import type { CallInput, CallResult, SchemaOrServer, ServerName } from "./types.ts";
 import { useChatter } from "./useChatter.ts";

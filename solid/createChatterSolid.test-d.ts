@@ -3,8 +3,8 @@ import { createQuery, QueryClient, skipToken, type CreateMutationResult, type Cr
 import { expectTypeOf } from "expect-type";
 import { createComponent, createSignal, type Accessor } from "solid-js";
 import { z } from "zod";
-import { ChatterError, createClient, createSchema, createServer } from "../core/index.ts";
-import type { ChatterClient, ClientStatus } from "../core/index.ts";
+import { ChatterError, createClient, createSchema, createServer } from "../index.ts";
+import type { ChatterClient, ClientStatus } from "../index.ts";
 import { createChatterSolid } from "./index.ts";
 
 const Message = z.object({ id: z.string(), text: z.string(), at: z.string().transform((s) => new Date(s)) });

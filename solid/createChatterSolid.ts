@@ -1,4 +1,4 @@
-import type { SchemaOrServer } from "../core/createClient.ts";
+import type { SchemaOrServer } from "../client/createClient.ts";
 import { callKey, type CallKey } from "./callKey.ts";
 import { callOptions, type CallOptions } from "./callOptions.ts";
 import { ChatterProvider, type ChatterProviderComponent } from "./ChatterProvider.ts";

@@ -1,6 +1,6 @@
 // The one payload every system carries, validated by the same Zod 4 schema.
 import { z } from "zod";
-import { createSchema } from "../../core/index.ts";
+import { createSchema } from "../../index.ts";
 
 export const Payload = z.object({ a: z.number(), b: z.string() });
 export type Payload = z.infer<typeof Payload>;

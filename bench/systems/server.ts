@@ -3,7 +3,7 @@
 import { Drive, Fire, Payload, payload, schema, TOPIC } from "./schema.ts";
 
 // CHATTER_CORE points at another copy of core/ (e.g. a snapshot before a change) for A/B runs.
-const { createServer } = (await import(`${process.env.CHATTER_CORE ?? "../../core"}/server.ts`)) as typeof import("../../core/server.ts");
+const { createServer } = (await import(process.env.CHATTER_CORE ? `${process.env.CHATTER_CORE}/server.ts` : "../../server/index.ts")) as typeof import("../../server/index.ts");
 
 const system = process.argv[2];
 const hostname = "127.0.0.1";

@@ -2,7 +2,7 @@
 import { ChatterError, createClient, createSchema, createServer } from "@manyducks.co/chatter";
 import { z } from "zod";
 import { createChatterReact } from "@manyducks.co/chatter/react";
-import { restartable } from "../../core/test/harness.ts";
+import { restartable } from "../../test/rpc/fixtures/harness.ts";
 
 export const schema = createSchema({
   server: {

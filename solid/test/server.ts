@@ -4,13 +4,13 @@ import { QueryClient, QueryClientProvider } from "@tanstack/solid-query";
 import { renderHook } from "@solidjs/testing-library";
 import { createComponent, type JSX } from "solid-js";
 import { z } from "zod";
-import { ChatterError, createClient, createSchema, createServer } from "../../core/index.ts";
-import type { ChatterClient } from "../../core/createClient.ts";
-import { slow } from "../../core/test/app.ts";
-import { restartable } from "../../core/test/harness.ts";
+import { ChatterError, createClient, createSchema, createServer } from "../../index.ts";
+import type { ChatterClient } from "../../client/createClient.ts";
+import { slow } from "../../test/rpc/fixtures/app.ts";
+import { restartable } from "../../test/rpc/fixtures/harness.ts";
 import { ChatterProvider } from "../ChatterProvider.ts";
 
-export { until } from "../../core/test/harness.ts";
+export { until } from "../../test/rpc/fixtures/harness.ts";
 
 export const schema = createSchema({
   server: {

@@ -3,9 +3,9 @@
 // the adapter is connected; GET /stats answers the adapter's status and the faults
 // reported to onError. Exits when its stdin closes, so a dying test leaves no orphan.
 import { z } from "zod";
-import { createServer } from "../../core/createServer.ts";
+import { createServer } from "../../server/createServer.ts";
 import { createSchema } from "../../core/schema.ts";
-import { clientTopic, createRedisAdapter } from "../../core/redis.ts";
+import { clientTopic, createRedisAdapter } from "../../redis/index.ts";
 
 export const schema = createSchema({
   server: {

@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { ChatterError } from "../../core/errors.ts";
 import { createSchema } from "../../core/schema.ts";
-import { createServer, type ServerOptions } from "../../core/createServer.ts";
+import { createServer, type ServerOptions } from "../../server/createServer.ts";
 
 export const schema = createSchema({
   server: {

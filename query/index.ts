@@ -1,7 +1,7 @@
 // What both framework adapters share: query keys and query options for calls,
 // and the "refetch after a reconnect" signal. No framework is imported here.
-import type { CallResult, ChatterClient, ClientStatus, SchemaOrServer, SchemaOf } from "./createClient.ts";
-import type { CallOptions, InputOf } from "./types.ts";
+import type { CallResult, ChatterClient, ClientStatus, SchemaOrServer, SchemaOf } from "../client/createClient.ts";
+import type { CallOptions, InputOf } from "../core/types.ts";
 
 /** The first element of every Chatter query key, to match all of them at once. */
 export const QUERY_KEY_ROOT = "chatter";

@@ -1,11 +1,11 @@
 import { clientTopic, Interest, type Adapter } from "./adapter.ts";
-import { ChatterError } from "./errors.ts";
-import { own, Peer, short, tooLarge, type Handler, type PeerConfig } from "./peer.ts";
-import { CLOSE_GOING_AWAY, CLOSE_INTERNAL, CLOSE_PROTOCOL, CLOSE_RESTART, CLOSE_TIMEOUT, CLOSE_UNAUTHORIZED, GOAWAY, NOTIFY } from "./protocol.ts";
-import type { Procedures, Schema } from "./schema.ts";
-import type { StandardSchemaV1 } from "./standard.ts";
-import type { CallArgs, CallOptions, MaybePromise, OutputOf, ParsedInputOf, ProcedureContext, PublishArgs, ReturnOf } from "./types.ts";
-import { errorFrame } from "./peer.ts";
+import { ChatterError } from "../core/errors.ts";
+import { own, Peer, short, tooLarge, type Handler, type PeerConfig } from "../core/peer.ts";
+import { CLOSE_GOING_AWAY, CLOSE_INTERNAL, CLOSE_PROTOCOL, CLOSE_RESTART, CLOSE_TIMEOUT, CLOSE_UNAUTHORIZED, GOAWAY, NOTIFY } from "../core/protocol.ts";
+import type { Procedures, Schema } from "../core/schema.ts";
+import type { StandardSchemaV1 } from "../core/standard.ts";
+import type { CallArgs, CallOptions, MaybePromise, OutputOf, ParsedInputOf, ProcedureContext, PublishArgs, ReturnOf } from "../core/types.ts";
+import { errorFrame } from "../core/peer.ts";
 
 /** The part of Bun's `ServerWebSocket` Chatter uses (declared here so no Bun type leaks into `.d.ts`). */
 export interface BunSocket {

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import { createServer } from "./createServer.ts";
-import type { ChatterError } from "./errors.ts";
-import { connect, defer, raw, rejection, serve, until } from "./test/harness.ts";
-import { testApp } from "./test/app.ts";
+import { createServer } from "../../server/createServer.ts";
+import type { ChatterError } from "../../core/errors.ts";
+import { connect, defer, raw, rejection, serve, until } from "./fixtures/harness.ts";
+import { testApp } from "./fixtures/app.ts";
 
 describe("server → client calls", () => {
   test("the server calls a client procedure and gets its result", async () => {

@@ -4,9 +4,9 @@ import { expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { defer, until } from "./test/harness.ts";
+import { defer, until } from "./fixtures/harness.ts";
 
-const root = join(import.meta.dir, "..");
+const root = join(import.meta.dir, "../..");
 
 /** The README's code blocks whose first line is `// <file>.ts`. */
 function quickStartFiles(): Record<string, string> {
@@ -56,7 +56,7 @@ test(
     expect(check.code).toBe(0);
 
     // A wrong input in the user's code is a compile error.
-    writeFileSync(join(dir, "wrong.ts"), 'import { createClient } from "@manyducks.co/chatter/client";\nimport { schema } from "./schema.ts";\ncreateClient({ url: "ws://x", schema }).call("history", { roomId: 1 });\n');
+    writeFileSync(join(dir, "wrong.ts"), 'import { createClient } from "@manyducks.co/chatter/client";\nimport { schema } from "../../core/schema.ts";\ncreateClient({ url: "ws://x", schema }).call("history", { roomId: 1 });\n');
     expect(run([join(dir, "node_modules/.bin/tsc"), "--noEmit", "-p", "."], dir).out).toContain("wrong.ts");
     rmSync(join(dir, "wrong.ts"));
 

@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
-import { ChatterError } from "./errors.ts";
-import { connect, rejection, serve } from "./test/harness.ts";
-import { testApp } from "./test/app.ts";
+import { ChatterError } from "../../core/errors.ts";
+import { connect, rejection, serve } from "./fixtures/harness.ts";
+import { testApp } from "./fixtures/app.ts";
 
 describe("client → server calls", () => {
   test("resolves with the procedure's validated result", async () => {

@@ -1,8 +1,8 @@
-import { ChatterError } from "./errors.ts";
-import { own, Peer, type Handler } from "./peer.ts";
-import { CLOSE_UNAUTHORIZED, HELLO, PING_FRAME } from "./protocol.ts";
-import type { Schema } from "./schema.ts";
-import type { CallArgs, CallOptions, MaybePromise, OutputOf, ParsedInputOf, ProcedureContext, ReturnOf } from "./types.ts";
+import { ChatterError } from "../core/errors.ts";
+import { own, Peer, type Handler } from "../core/peer.ts";
+import { CLOSE_UNAUTHORIZED, HELLO, PING_FRAME } from "../core/protocol.ts";
+import type { Schema } from "../core/schema.ts";
+import type { CallArgs, CallOptions, MaybePromise, OutputOf, ParsedInputOf, ProcedureContext, ReturnOf } from "../core/types.ts";
 
 /** The part of the standard `WebSocket` Chatter uses: browsers, Bun, Deno and the `ws` package all fit. */
 export interface WebSocketLike {

@@ -11,11 +11,9 @@
 // While Redis is unreachable each instance works alone: local publishes are delivered,
 // forwards are dropped (counted, reported through `onError`, never replayed), and the
 // adapter reconnects with backoff, then resubscribes every topic that has subscribers.
-import type { Adapter, AdapterHost } from "./adapter.ts";
-import { ChatterError } from "./errors.ts";
+import type { Adapter, AdapterHost } from "../server/adapter.ts";
+import { ChatterError } from "../core/errors.ts";
 
-export { clientTopic } from "./adapter.ts";
-export type { Adapter, AdapterHost } from "./adapter.ts";
 
 export interface RedisAdapterOptions {
   /** `redis://` or `rediss://` URL, with credentials if any. @default process.env.REDIS_URL ?? "redis://127.0.0.1:6379" */

@@ -1,9 +1,9 @@
 // Regressions found in review: each test failed before its fix.
 import { describe, expect, test } from "bun:test";
 import { z } from "zod";
-import { createSchema } from "./schema.ts";
-import { connect, defer, raw, rejection, serve, until } from "./test/harness.ts";
-import { testApp } from "./test/app.ts";
+import { createSchema } from "../../core/schema.ts";
+import { connect, defer, raw, rejection, serve, until } from "./fixtures/harness.ts";
+import { testApp } from "./fixtures/app.ts";
 
 describe("review fixes", () => {
   test("after one heartbeat timeout, the next connections still ping (and are not dropped while the server answers)", async () => {

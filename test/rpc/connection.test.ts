@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
-import type { ClientStatus } from "./createClient.ts";
-import { onReconnect } from "./query.ts";
-import { connect, defer, rejection, serve, until } from "./test/harness.ts";
-import { testApp } from "./test/app.ts";
+import type { ClientStatus } from "../../client/createClient.ts";
+import { onReconnect } from "../../query/index.ts";
+import { connect, defer, rejection, serve, until } from "./fixtures/harness.ts";
+import { testApp } from "./fixtures/app.ts";
 
 /** A free port: bind one, note it, let it go. */
 function freePort(): number {
@@ -116,7 +116,7 @@ describe("connection lifecycle", () => {
   test("a client process that vanishes mid-call aborts the procedure's signal on the server", async () => {
     const app = testApp();
     const { url, chatter } = serve(app);
-    const child = Bun.spawn([process.execPath, `${import.meta.dir}/test/vanishing-client.ts`, url], { stdout: "pipe", stderr: "inherit" });
+    const child = Bun.spawn([process.execPath, `${import.meta.dir}/fixtures/vanishing-client.ts`, url], { stdout: "pipe", stderr: "inherit" });
     defer(() => child.kill(9));
     await until(() => app.seen.started === 1, 5_000, "the child's call");
     child.kill(9);

@@ -1,9 +1,9 @@
 // The adapter contract, with an in-memory bus between servers in one process (the
 // Redis adapter itself is tested against a real redis-server in test/redis).
 import { describe, expect, test } from "bun:test";
-import { clientTopic, type Adapter, type AdapterHost } from "./adapter.ts";
-import { connect, serve, until } from "./test/harness.ts";
-import { testApp } from "./test/app.ts";
+import { clientTopic, type Adapter, type AdapterHost } from "../../server/adapter.ts";
+import { connect, serve, until } from "./fixtures/harness.ts";
+import { testApp } from "./fixtures/app.ts";
 
 /** Every adapter on one bus hears the others' publishes, for topics it subscribed. */
 function bus() {

@@ -1,0 +1,9 @@
+// The browser-safe entry: nothing here reaches server code.
+export { createSchema } from "../core/schema.ts";
+export type { Schema, Procedure, Procedures, ProcedureDefinition } from "../core/schema.ts";
+export { ChatterError, ERROR_CODES } from "../core/errors.ts";
+export type { ChatterErrorCode, Issue } from "../core/errors.ts";
+export type { StandardSchemaV1 } from "../core/standard.ts";
+export type { CallOptions, ProcedureContext, InputOf, OutputOf, ParsedInputOf } from "../core/types.ts";
+export { createClient } from "./createClient.ts";
+export type { CallResult, SchemaOf, SchemaOrServer, ChatterClient, ClientOptions, ClientStatus, ClientProcedure, ClientProcedures, WebSocketLike } from "./createClient.ts";

@@ -1,0 +1,12 @@
+export { createSchema } from "./core/schema.ts";
+export type { Schema, Procedure, Procedures, ProcedureDefinition } from "./core/schema.ts";
+export { ChatterError, ERROR_CODES } from "./core/errors.ts";
+export type { ChatterErrorCode, Issue } from "./core/errors.ts";
+export type { StandardSchemaV1 } from "./core/standard.ts";
+export type { CallOptions, ProcedureContext, InputOf, OutputOf, ParsedInputOf } from "./core/types.ts";
+export { createClient } from "./client/createClient.ts";
+export type { CallResult, SchemaOf, SchemaOrServer, ChatterClient, ClientOptions, ClientStatus, ClientProcedure, ClientProcedures, WebSocketLike } from "./client/createClient.ts";
+export { createServer } from "./server/createServer.ts";
+export { clientTopic } from "./server/adapter.ts";
+export type { Adapter, AdapterHost } from "./server/adapter.ts";
+export type { ChatterServer, ServerClient, ServerOptions, ServerProcedure, ServerProcedures } from "./server/createServer.ts";
