@@ -1,12 +1,7 @@
-export { createSchema } from "./core/schema.ts";
-export type { Schema, Procedure, Procedures, ProcedureDefinition } from "./core/schema.ts";
-export { ChatterError, ERROR_CODES } from "./core/errors.ts";
-export type { ChatterErrorCode, Issue } from "./core/errors.ts";
-export type { StandardSchemaV1 } from "./core/standard.ts";
-export type { CallOptions, ProcedureContext, InputOf, OutputOf, ParsedInputOf } from "./core/types.ts";
-export { createClient } from "./client/createClient.ts";
-export type { CallResult, SchemaOf, SchemaOrServer, ChatterClient, ClientOptions, ClientStatus, ClientProcedure, ClientProcedures, WebSocketLike } from "./client/createClient.ts";
+// The package's root entry ("."): the client and the server together. Server parts
+// touch Bun only when called; a browser bundle should import "./client" instead.
+export * from "./client/index.ts";
 export { createServer } from "./server/createServer.ts";
 export { clientTopic } from "./server/adapter.ts";
 export type { Adapter, AdapterHost } from "./server/adapter.ts";
-export type { ChatterServer, ServerClient, ServerOptions, ServerProcedure, ServerProcedures } from "./server/createServer.ts";
+export type { ChatterServer, ServerClient, ServerOptions, ServerProcedure, ServerProcedures, BunSocket, BunServer, BunWebSocketHandler } from "./server/types.ts";

@@ -1,9 +1,22 @@
-// The browser-safe entry: nothing here reaches server code.
+// The browser-safe entry ("./client"): nothing here reaches server code.
 export { createSchema } from "../core/schema.ts";
 export type { Schema, Procedure, Procedures, ProcedureDefinition } from "../core/schema.ts";
 export { ChatterError, ERROR_CODES } from "../core/errors.ts";
 export type { ChatterErrorCode, Issue } from "../core/errors.ts";
 export type { StandardSchemaV1 } from "../core/standard.ts";
-export type { CallOptions, ProcedureContext, InputOf, OutputOf, ParsedInputOf } from "../core/types.ts";
+export type { CallOptions, ProcedureContext, InputOf, OutputOf, ParsedInputOf, Jsonify, Sendable } from "../core/types.ts";
 export { createClient } from "./createClient.ts";
-export type { CallResult, SchemaOf, SchemaOrServer, ChatterClient, ClientOptions, ClientStatus, ClientProcedure, ClientProcedures, WebSocketLike } from "./createClient.ts";
+export type {
+  CallResult,
+  SchemaOf,
+  SchemaOrServer,
+  ChatterClient,
+  ClientOptions,
+  ClientStatus,
+  ClientProcedure,
+  ClientProcedures,
+  HeartbeatOptions,
+  ReconnectOptions,
+  WebSocketLike,
+  WebSocketConstructor,
+} from "./types.ts";

@@ -1,11 +1,15 @@
-// The call engine both ends share: it makes calls and answers them over one
-// connection. The client and each server connection subclass it with their
-// transport (how a frame is written, what happens to a call made offline).
-import { ChatterError, isErrorCode, type ChatterErrorCode, type Issue } from "./errors.ts";
+// The call engine both ends share: it makes calls, answers them, cancels them and
+// batches frames over one connection. It knows no socket: the client and each server
+// connection hand it a transport (how a frame leaves), their procedures (how one
+// runs) and their events (errors, protocol breaks, connection frames).
+import { ChatterError, isErrorCode } from "./errors.ts";
+import { cancelled, errorFrame, invalid, isIssue, json, short, tooLarge } from "./frames.ts";
+import { background } from "./liveness.ts";
 import { CALL, CANCEL, ERROR, GOAWAY, HELLO, isValidId, NOTIFY, PING, PONG, PONG_FRAME, RESULT } from "./protocol.ts";
 import type { Procedure, Procedures } from "./schema.ts";
-import type { StandardSchemaV1 } from "./standard.ts";
+import { Task } from "./task.ts";
 import type { CallOptions, ProcedureContext } from "./types.ts";
+import { validate, type Checked } from "./validate.ts";
 
 export type Handler = (...args: any[]) => unknown;
 
@@ -19,32 +23,60 @@ export interface PeerConfig {
   readonly maxPayload: number;
   /** Calls from the other end running at once; more are refused with `OVERLOADED`. */
   readonly maxIncoming: number;
-  /** Calls to the other end waiting for an answer; more are refused with `OVERLOADED`. */
+  /** Calls to the other end waiting (queued or sent); more are refused with `OVERLOADED`. */
   readonly maxOutgoing: number;
   /**
-   * The other end is the server (this is a client). A client accepts NOTIFY (only servers
-   * publish) and reports the server's connection errors; a server validates what clients
-   * answer against declared outputs, ignores their connection errors (a client's text never
-   * reaches the server's logs), and takes no NOTIFY (it would run outside `maxIncoming`).
+   * This end is the server. The server parses every output (its own before they leave, a
+   * client's when it arrives: it never trusts a client), takes no NOTIFY (it would run
+   * outside `maxIncoming`) and ignores a client's connection errors (a client's text never
+   * reaches the server's logs). A client trusts the server's outputs and sends its own as
+   * its procedures return them, for the server to parse.
    */
-  readonly remoteIsServer: boolean;
+  readonly isServer: boolean;
+}
+
+/** How frames leave: the one seam between the engine and a socket. */
+export interface Transport {
+  /** Puts one frame on the wire now; false when the socket dropped it. */
+  send(frame: string): boolean;
+  /** The socket takes frames (answers, cancels, pongs). */
+  readonly writable: boolean;
+  /** New calls may go out now; otherwise they wait in the engine until `resume()`. */
+  readonly ready: boolean;
+  /** This tick's first frame was written: call the engine's `flush()` once the tick's frames are in. */
+  schedule(): void;
+}
+
+/** This end's procedures: found by own name only, run with this end's arguments. */
+export interface LocalProcedures {
+  find(name: string): Handler | undefined;
+  invoke(handler: Handler, input: unknown, context: ProcedureContext): unknown;
+}
+
+export interface PeerEvents {
+  /** An error of this end (a procedure's throw, a bad output): never sent to the other end as is. */
+  report(error: unknown, procedure?: string): void;
+  /** The other end broke the protocol (the server closes the socket; a client reports it). */
+  violation(message: string): void;
+  /** A HELLO or GOAWAY frame: the connection's business, not the engine's. */
+  control(kind: typeof HELLO | typeof GOAWAY, frame: unknown[]): void;
 }
 
 interface PendingCall {
   readonly name: string;
   readonly resolve: (value: unknown) => void;
   readonly reject: (error: ChatterError) => void;
-  /** Its own timer, for a call with a timeout other than the default; else `undefined` and the sweep times it out. */
+  /** Its own timer, for a call with a timeout other than the default; else the sweep times it out. */
   timer: ReturnType<typeof setTimeout> | undefined;
   readonly timeout: number;
   /** When a default-timeout call times out (`performance.now()` ms); 0 when it has its own timer. */
   readonly deadline: number;
-  signal: AbortSignal | undefined;
+  readonly signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+  /** Its CALL frame while it waits for the transport to be ready; cleared once written. */
+  queued: string | undefined;
 }
 
-const NO_INPUT: StandardSchemaV1.Result<undefined> = { value: undefined };
-const MAX_NAME_IN_MESSAGE = 80;
 /** The longest delay `setTimeout` takes as is. */
 const MAX_TIMER = 2_147_483_647;
 /**
@@ -53,81 +85,37 @@ const MAX_TIMER = 2_147_483_647;
  */
 const MAX_BATCH = 16_384;
 
-/** One running procedure; its `signal` is created only if the procedure reads it. */
-class Task implements ProcedureContext {
-  cancelled = false;
-  /** Answered (or failed): a task done before `run` returns never enters `running`. */
-  done = false;
-  private controller: AbortController | undefined;
-  constructor(
-    readonly id: number,
-    readonly name: string,
-  ) {}
-  get signal(): AbortSignal {
-    if (!this.controller) {
-      this.controller = new AbortController();
-      if (this.cancelled) this.controller.abort(new ChatterError("CANCELLED"));
-    }
-    return this.controller.signal;
-  }
-  cancel(reason: ChatterError): void {
-    if (this.cancelled) return;
-    this.cancelled = true;
-    this.controller?.abort(reason);
-  }
-}
-
-export abstract class Peer {
+export class Peer {
   private pending: Map<number, PendingCall> | undefined;
   private running: Map<number, Task> | undefined;
+  /** Calls waiting for the transport to be ready, in call order. */
+  private queue: Set<number> | undefined;
   private lastId = 0;
   private violations = 0;
-  /** Frames written during this tick, sent together when it ends (see `batch`). */
+  /** Set once the connection is over for good: new calls fail with it. */
+  private ended: ChatterError | undefined;
+  /** Frames written during this tick, sent together when it ends (see `write`). */
   private outbox: string[] | undefined;
   private outboxChars = 0;
   /** The CALL ids in `outbox`: they fail if the transport drops the batch. */
   private outboxCalls: number[] | undefined;
   /** Armed for the oldest default-timeout call while any waits (see `sweep`). */
   private sweepTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Waits for nothing to be in flight (see `whenIdle`). */
+  private onIdle: (() => void) | undefined;
 
-  constructor(protected readonly config: PeerConfig) {}
+  constructor(
+    private readonly config: PeerConfig,
+    private readonly transport: Transport,
+    private readonly procedures: LocalProcedures,
+    private readonly events: PeerEvents,
+  ) {}
 
-  /** Writes one frame; false when the transport dropped it (or, batched, will not take it). */
-  protected abstract write(frame: string): boolean;
-  /** Puts one frame on the wire now; false when the transport dropped it. */
-  protected abstract sendNow(frame: string): boolean;
-  /** Sends a CALL frame (or holds it until the transport opens). */
-  protected abstract dispatch(frame: string, id: number): void;
-  /** The handler of a local procedure, by own name only. */
-  protected abstract find(name: string): Handler | undefined;
-  /** Runs a handler with this end's arguments. */
-  protected abstract invoke(handler: Handler, input: unknown, context: ProcedureContext): unknown;
-  /** Reports an error thrown on this end (never sent to the other end as is). */
-  protected abstract report(error: unknown, procedure?: string): void;
-  /** Whether the connection can still take frames (a server connection is gone once closed). */
-  protected get open(): boolean {
-    return true;
-  }
-  /** What this end does when the other end breaks the protocol (the server closes the socket). */
-  protected abstract onViolation(message: string): void;
-  /** The other end broke the protocol. Counted, so a batch stops at its first bad frame. */
-  protected violation(message: string): void {
-    this.violations++;
-    this.onViolation(message);
-  }
-  /** The HELLO frame (connection params), for ends that take one. */
-  protected hello(_params: unknown): void {
-    this.violation("unexpected HELLO");
-  }
-  /** The GOAWAY frame (the server is shutting down), for ends that take one. */
-  protected goAway(): void {
-    this.violation("unexpected GOAWAY");
-  }
-
-  /** Calls a procedure of the other end. */
+  /** Calls a procedure of the other end; waits for the transport when it is not ready yet. */
   call(name: string, input: unknown, options?: CallOptions): Promise<unknown> {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(cancelled(name, signal));
+    if (this.ended) return Promise.reject(this.ended);
     const pending = (this.pending ??= new Map());
     if (pending.size >= this.config.maxOutgoing) {
       return Promise.reject(new ChatterError("OVERLOADED", `Too many calls in flight (${this.config.maxOutgoing}); "${short(name)}" was not sent`));
@@ -150,29 +138,179 @@ export abstract class Peer {
       // `Infinity` (or past what a timer takes) means no timeout: `setTimeout` would fire at once.
       const timed = !(timeout > MAX_TIMER); // NaN gets a timer (and times out at once), never none
       const custom = timeout !== this.config.timeout || !(timeout > 0 && timed);
-      const call: PendingCall = { name, resolve, reject, timer: undefined, timeout, deadline: custom ? 0 : performance.now() + timeout, signal, onAbort: undefined };
-      if (custom) call.timer = timed ? setTimeout(() => this.expire(id), timeout) : undefined;
+      const call: PendingCall = { name, resolve, reject, timer: undefined, timeout, deadline: custom ? 0 : performance.now() + timeout, signal, onAbort: undefined, queued: undefined };
+      if (custom) call.timer = timed ? setTimeout(() => this.stop(id, "TIMEOUT"), timeout) : undefined;
       else this.sweepTimer ??= background(setTimeout(() => this.sweep(), timeout));
       if (signal) {
-        call.onAbort = () => {
-          if (this.settle(id)) {
-            this.cancelRemote(id);
-            reject(cancelled(name, signal));
-          }
-        };
+        call.onAbort = () => this.stop(id, "CANCELLED");
         signal.addEventListener("abort", call.onAbort, { once: true });
       }
       pending.set(id, call);
-      this.dispatch(frame, id);
+      if (this.transport.ready) this.write(frame, id);
+      else (call.queued = frame), (this.queue ??= new Set()).add(id);
     });
   }
 
-  /** Times out call `id` and tells the other end to stop it. */
-  private expire(id: number): void {
+  /** The transport became ready: the queued calls go out, in call order. */
+  resume(): void {
+    const queue = this.queue;
+    if (!queue?.size) return;
+    for (const id of queue) {
+      if (!this.transport.ready) return; // e.g. `onOpen` closed it again: the rest wait on
+      queue.delete(id);
+      const call = this.pending?.get(id);
+      if (call?.queued) this.write(call.queued, id), (call.queued = undefined);
+    }
+  }
+
+  /**
+   * Writes a frame; frames written in one tick leave as one batch frame `[[…],[…]]` (one
+   * send and one message event for many calls; alone, a frame goes as is). With 64 calls in
+   * flight this made calls ~5× cheaper; a lone call pays one microtask. False when the
+   * transport does not take frames now.
+   */
+  write(frame: string, callId?: number): boolean {
+    if (!this.transport.writable) {
+      if (callId !== undefined) this.fail(callId, new ChatterError("DISCONNECTED", "The socket is closed"));
+      return false;
+    }
+    if (!this.outbox) {
+      this.outbox = [frame];
+      this.outboxChars = frame.length + 2;
+      this.transport.schedule();
+    } else if ((this.outboxChars + frame.length + 1) * 3 > Math.min(this.config.maxPayload, MAX_BATCH)) {
+      this.flush(); // the batch could pass the frame size limit: send what it holds first
+      return this.write(frame, callId);
+    } else {
+      this.outbox.push(frame);
+      this.outboxChars += frame.length + 1;
+    }
+    if (callId !== undefined) (this.outboxCalls ??= []).push(callId);
+    return true;
+  }
+
+  /** Sends the frames written so far (at the end of the tick, and before a close). */
+  flush(): void {
+    const out = this.outbox;
+    if (!out) return;
+    const calls = this.outboxCalls;
+    this.outbox = this.outboxCalls = undefined;
+    if (this.transport.send(out.length === 1 ? out[0]! : `[${out.join(",")}]`) || !calls) return;
+    for (const id of calls) this.fail(id, new ChatterError("DISCONNECTED", "The socket is closed or over its backpressure limit"));
+  }
+
+  /**
+   * Calls `callback` once nothing is in flight either way (now, if nothing is), after the
+   * last answer has been written: a graceful shutdown closes the socket then.
+   */
+  whenIdle(callback: () => void): void {
+    this.onIdle = callback;
+    this.checkIdle();
+  }
+
+  private checkIdle(): void {
+    if (!this.onIdle || this.pending?.size || this.running?.size) return;
+    const callback = this.onIdle;
+    this.onIdle = undefined;
+    queueMicrotask(callback); // after the frame the caller is about to write
+  }
+
+  /** Number of calls this end is waiting on. */
+  get pendingCount(): number {
+    return this.pending?.size ?? 0;
+  }
+
+  /** Number of the other end's calls running here. */
+  get runningCount(): number {
+    return this.running?.size ?? 0;
+  }
+
+  /**
+   * The socket is gone: every call sent on it fails with `error` (queued ones wait for the
+   * next, unless `final`), every running procedure is aborted. `final`: no socket will follow,
+   * so queued calls fail too and new calls fail at once.
+   */
+  disconnect(error: ChatterError, final = false): void {
+    // Later calls fail DISCONNECTED whatever ended it (a refused client's waiting calls got UNAUTHORIZED).
+    if (final) this.ended = error.code === "DISCONNECTED" ? error : new ChatterError("DISCONNECTED", error.message);
+    if (this.pending?.size) {
+      const calls: PendingCall[] = [];
+      for (const [id, call] of this.pending) if (final || !call.queued) calls.push(call), this.settle(id);
+      for (const call of calls) call.reject(error);
+    }
+    if (this.sweepTimer !== undefined && !this.pending?.size) {
+      clearTimeout(this.sweepTimer); // nothing left to time out
+      this.sweepTimer = undefined;
+    }
+    if (this.running?.size) {
+      for (const task of this.running.values()) task.cancel(error);
+      this.running.clear();
+    }
+  }
+
+  /** The other end broke the protocol. Counted, so a batch stops at its first bad frame. */
+  violation(message: string): void {
+    this.violations++;
+    this.events.violation(message);
+  }
+
+  /** Handles one frame from the other end. Never throws. */
+  receive(data: string): void {
+    let msg: unknown;
+    try {
+      msg = JSON.parse(data);
+    } catch {
+      return this.violation("the frame is not JSON");
+    }
+    if (!Array.isArray(msg)) return this.violation("a frame is a JSON array");
+    if (!Array.isArray(msg[0])) return this.handle(msg);
+    // A batch: frames written in one tick by the other end (see `write`).
+    const violations = this.violations;
+    for (const frame of msg) {
+      if (!Array.isArray(frame) || Array.isArray(frame[0])) return this.violation("a batch holds frames");
+      this.handle(frame);
+      // Nothing after a bad frame runs, nor after a procedure closed the connection.
+      if (this.violations !== violations || !this.transport.writable) return;
+    }
+  }
+
+  private handle(msg: unknown[]): void {
+    switch (msg[0]) {
+      case CALL:
+        return this.onCall(msg);
+      case RESULT:
+        return this.onResult(msg);
+      case ERROR:
+        return this.onError(msg);
+      case NOTIFY:
+        if (this.config.isServer) return this.violation("NOTIFY is sent by the server only");
+        return this.onNotify(msg);
+      case CANCEL:
+        if (!isValidId(msg[1])) return this.violation("CANCEL needs a call id");
+        return this.abandon(msg[1]);
+      case PING:
+        this.write(PONG_FRAME);
+        return;
+      case PONG:
+        return;
+      case HELLO:
+      case GOAWAY:
+        return this.events.control(msg[0], msg);
+      default:
+        return this.violation("unknown frame kind");
+    }
+  }
+
+  // ── Calls made by this end ────────────────────────────────────────────────
+
+  /** Times out or cancels call `id`, and tells the other end to stop it if it was sent. */
+  private stop(id: number, code: "TIMEOUT" | "CANCELLED"): void {
     const call = this.pending?.get(id);
     if (!call || !this.settle(id)) return;
-    this.cancelRemote(id);
-    call.reject(new ChatterError("TIMEOUT", `The call "${short(call.name)}" timed out after ${call.timeout} ms`));
+    if (!call.queued) this.write(`[${CANCEL},${id}]`);
+    call.reject(
+      code === "TIMEOUT" ? new ChatterError("TIMEOUT", `The call "${short(call.name)}" timed out after ${call.timeout} ms`) : cancelled(call.name, call.signal!),
+    );
   }
 
   /** Times out the default-timeout calls past their deadline, oldest first, and re-arms for the next. */
@@ -186,141 +324,54 @@ export abstract class Peer {
         this.sweepTimer = background(setTimeout(() => this.sweep(), call.deadline - now));
         return;
       }
-      this.expire(id);
+      this.stop(id, "TIMEOUT");
     }
-  }
-
-  /**
-   * Queues a frame until the end of the tick: frames written in one tick leave as one batch
-   * frame `[[…],[…]]` (one send and one message event for many calls; alone, a frame goes as
-   * is). With 64 calls in flight this made calls ~5× cheaper; a lone call pays one microtask.
-   */
-  protected batch(frame: string, callId?: number): void {
-    if (!this.outbox) {
-      this.outbox = [frame];
-      this.outboxChars = frame.length + 2;
-      this.scheduleFlush();
-    } else if ((this.outboxChars + frame.length + 1) * 3 > Math.min(this.config.maxPayload, MAX_BATCH)) {
-      this.flush(); // the batch could pass the frame size limit: send what it holds first
-      return this.batch(frame, callId);
-    } else {
-      this.outbox.push(frame);
-      this.outboxChars += frame.length + 1;
-    }
-    if (callId !== undefined) (this.outboxCalls ??= []).push(callId);
-  }
-
-  /**
-   * A new batch started: flush it at the end of the tick. A server flushes all its
-   * connections' batches in one microtask instead, and before any publish.
-   */
-  protected scheduleFlush(): void {
-    queueMicrotask(() => this.flush());
-  }
-
-  /** Sends the queued frames now (before a close, and at the end of the tick). */
-  protected flush(): void {
-    const out = this.outbox;
-    if (!out) return;
-    const calls = this.outboxCalls;
-    this.outbox = this.outboxCalls = undefined;
-    if (this.sendNow(out.length === 1 ? out[0]! : `[${out.join(",")}]`) || !calls) return;
-    for (const id of calls) this.failCall(id, new ChatterError("DISCONNECTED", "The socket is closed or over its backpressure limit"));
-  }
-
-  /** Number of calls this end is waiting on. */
-  get pendingCount(): number {
-    return this.pending?.size ?? 0;
-  }
-
-  /** Number of the other end's calls running here. */
-  get runningCount(): number {
-    return this.running?.size ?? 0;
-  }
-
-  /** Whether call `id` still waits for its answer. */
-  protected isPending(id: number): boolean {
-    return this.pending?.has(id) ?? false;
   }
 
   /** Fails one waiting call (e.g. its frame could not be sent). */
-  protected failCall(id: number, error: ChatterError): void {
+  private fail(id: number, error: ChatterError): void {
     const call = this.pending?.get(id);
     if (call && this.settle(id)) call.reject(error);
   }
 
-  /** Tells the other end to stop call `id`; only meaningful while connected. */
-  protected cancelRemote(id: number): void {
-    this.write(`[${CANCEL},${id}]`);
+  private onResult(msg: unknown[]): void {
+    const id = msg[1];
+    const call = isValidId(id) ? this.pending?.get(id) : undefined;
+    if (!call || !this.settle(id as number)) return; // late (after a timeout) or never asked: dropped
+    const def = this.config.isServer ? own(this.config.remote, call.name) : undefined;
+    validate(
+      def?.output,
+      msg[2],
+      (result) => (result.issues ? call.reject(invalid("BAD_OUTPUT", call.name, result.issues)) : call.resolve(result.value)),
+      (error) => call.reject(ChatterError.from(error)),
+    );
   }
 
-  /**
-   * The connection is gone: every waiting call fails (but those `keep` holds back,
-   * such as calls never sent), every running procedure is aborted.
-   */
-  protected disconnect(error: ChatterError, keep?: (id: number) => boolean): void {
-    if (this.pending?.size) {
-      const calls: PendingCall[] = [];
-      for (const [id, call] of this.pending) if (!keep?.(id)) calls.push(call), this.settle(id);
-      for (const call of calls) call.reject(error);
-    }
-    if (this.sweepTimer !== undefined && !this.pending?.size) {
-      clearTimeout(this.sweepTimer); // nothing left to time out: don't keep the process alive
-      this.sweepTimer = undefined;
-    }
-    if (this.running?.size) {
-      for (const task of this.running.values()) task.cancel(error);
-      this.running.clear();
-    }
+  private onError(msg: unknown[]): void {
+    const [, id, code, message, issues] = msg;
+    const error = new ChatterError(
+      isErrorCode(code) ? code : "INTERNAL",
+      typeof message === "string" ? message : undefined,
+      Array.isArray(issues) ? { issues: issues.filter(isIssue) } : undefined,
+    );
+    if (id === 0) return void (this.config.isServer || this.events.report(error));
+    const call = isValidId(id) ? this.pending?.get(id) : undefined;
+    if (call && this.settle(id as number)) call.reject(error);
   }
 
-  /** Handles one frame from the other end. Never throws. */
-  receive(data: string): void {
-    let msg: unknown;
-    try {
-      msg = JSON.parse(data);
-    } catch {
-      return this.violation("the frame is not JSON");
-    }
-    if (!Array.isArray(msg)) return this.violation("a frame is a JSON array");
-    if (!Array.isArray(msg[0])) return this.handle(msg);
-    // A batch: frames written in one tick by the other end (see `batch`).
-    const violations = this.violations;
-    for (const frame of msg) {
-      if (!Array.isArray(frame) || Array.isArray(frame[0])) return this.violation("a batch holds frames");
-      this.handle(frame);
-      // Nothing after a bad frame runs, nor after a procedure closed the connection.
-      if (this.violations !== violations || !this.open) return;
-    }
+  /** Removes a waiting call, its timer and its place in the queue; false if it was already settled. */
+  private settle(id: number): boolean {
+    const call = this.pending?.get(id);
+    if (!call) return false;
+    this.pending!.delete(id);
+    if (call.timer !== undefined) clearTimeout(call.timer);
+    if (call.onAbort) call.signal!.removeEventListener("abort", call.onAbort);
+    if (call.queued) this.queue!.delete(id);
+    if (this.onIdle) this.checkIdle();
+    return true;
   }
 
-  private handle(msg: unknown[]): void {
-    switch (msg[0]) {
-      case CALL:
-        return this.onCall(msg);
-      case RESULT:
-        return this.onResult(msg);
-      case ERROR:
-        return this.onError(msg);
-      case NOTIFY:
-        if (!this.config.remoteIsServer) return this.violation("NOTIFY is sent by the server only");
-        return this.onNotify(msg);
-      case CANCEL:
-        if (!isValidId(msg[1])) return this.violation("CANCEL needs a call id");
-        return this.abandon(msg[1]);
-      case PING:
-        this.write(PONG_FRAME);
-        return;
-      case PONG:
-        return;
-      case HELLO:
-        return this.hello(msg[1]);
-      case GOAWAY:
-        return this.goAway();
-      default:
-        return this.violation("unknown frame kind");
-    }
-  }
+  // ── Calls of the other end, run here ──────────────────────────────────────
 
   /**
    * The caller gave up on call `id` (cancelled or timed out): its signal aborts and whatever
@@ -342,7 +393,7 @@ export abstract class Peer {
       return void this.write(errorFrame(id, new ChatterError("OVERLOADED", `Too many calls in flight (${this.config.maxIncoming})`)));
     }
     const def = own(this.config.local, name);
-    const handler = def && this.find(name);
+    const handler = def && this.procedures.find(name);
     if (!handler) return void this.write(errorFrame(id, new ChatterError("NOT_FOUND", `No procedure "${short(name)}"`)));
     const task = new Task(id, name);
     this.run(task, def, handler, msg[3]);
@@ -355,58 +406,43 @@ export abstract class Peer {
     const name = msg[1];
     if (typeof name !== "string") return this.violation("NOTIFY needs a name");
     const def = own(this.config.local, name);
-    const handler = def && this.find(name);
+    const handler = def && this.procedures.find(name);
     if (!handler) return; // a publish nobody here listens to, like an event with no listener
     this.run(new Task(0, name), def, handler, msg[2]);
   }
 
+  /** Parses the input, runs the procedure, then answers with what it returned. */
   private run(task: Task, def: Procedure, handler: Handler, raw: unknown): void {
-    try {
-      const checked = def.input ? def.input["~standard"].validate(raw) : NO_INPUT;
-      if (checked instanceof Promise) {
-        checked.then(
-          (result) => this.execute(task, def, handler, result),
-          (error) => this.fail(task, error),
-        );
-      } else {
-        this.execute(task, def, handler, checked);
-      }
-    } catch (error) {
-      this.fail(task, error);
-    }
+    validate(def.input, raw, (checked) => this.execute(task, def, handler, checked), (error) => this.failTask(task, error));
   }
 
-  private execute(task: Task, def: Procedure, handler: Handler, checked: StandardSchemaV1.Result<unknown>): void {
+  private execute(task: Task, def: Procedure, handler: Handler, checked: Checked): void {
     if (task.cancelled) return void this.finish(task); // cancelled while its input was being validated
-    if (checked.issues) return this.fail(task, invalid("BAD_INPUT", task.name, checked.issues));
+    if (checked.issues) return this.failTask(task, invalid("BAD_INPUT", task.name, checked.issues));
     let out: unknown;
     try {
-      out = this.invoke(handler, checked.value, task);
+      out = this.procedures.invoke(handler, checked.value, task);
     } catch (error) {
-      return this.fail(task, error);
+      return this.failTask(task, error);
     }
-    if (isThenable(out)) {
-      Promise.resolve(out).then(
-        (value) => this.succeed(task, def, value),
-        (error) => this.fail(task, error),
-      );
-    } else {
-      this.succeed(task, def, out);
-    }
+    if (!isThenable(out)) return this.succeed(task, def, out);
+    Promise.resolve(out).then(
+      (value) => this.succeed(task, def, value),
+      (error) => this.failTask(task, error),
+    );
   }
 
   private succeed(task: Task, def: Procedure, value: unknown): void {
     if (!task.id) return;
-    if (!def.output) return this.answer(task, value);
-    try {
-      const checked = def.output["~standard"].validate(value);
-      const finish = (result: StandardSchemaV1.Result<unknown>) =>
-        result.issues ? this.fail(task, invalid("BAD_OUTPUT", task.name, result.issues)) : this.answer(task, result.value);
-      if (checked instanceof Promise) checked.then(finish, (error) => this.fail(task, error));
-      else finish(checked);
-    } catch (error) {
-      this.fail(task, error);
-    }
+    // The server parses its outputs (transforms run here, undeclared fields are stripped);
+    // a client's answer goes as returned, for the server to parse.
+    if (!this.config.isServer) return this.answer(task, value);
+    validate(
+      def.output,
+      value,
+      (result) => (result.issues ? this.failTask(task, invalid("BAD_OUTPUT", task.name, result.issues)) : this.answer(task, result.value)),
+      (error) => this.failTask(task, error),
+    );
   }
 
   private answer(task: Task, value: unknown): void {
@@ -415,79 +451,34 @@ export abstract class Peer {
     try {
       frame = value === undefined ? `[${RESULT},${task.id}]` : `[${RESULT},${task.id},${json(value)}]`;
     } catch (cause) {
-      this.report(new ChatterError("INTERNAL", `The result of "${short(task.name)}" cannot be encoded as JSON`, { cause }), task.name);
+      this.events.report(new ChatterError("INTERNAL", `The result of "${short(task.name)}" cannot be encoded as JSON`, { cause }), task.name);
       return void this.write(errorFrame(task.id, new ChatterError("INTERNAL")));
     }
     if (tooLarge(frame, this.config.maxPayload)) {
       const error = new ChatterError("TOO_LARGE", `The result of "${short(task.name)}" is larger than ${this.config.maxPayload} bytes`);
-      this.report(error, task.name);
+      this.events.report(error, task.name);
       return void this.write(errorFrame(task.id, error));
     }
     this.write(frame);
   }
 
-  private fail(task: Task, error: unknown): void {
+  private failTask(task: Task, error: unknown): void {
     const known = error instanceof ChatterError ? error : undefined;
     // Reported here: what this end threw, a bad output of its own, and any failed publish
     // (no caller hears of it, e.g. a publish the schemas of a mid-deploy disagree on).
-    if (!known || known.code === "BAD_OUTPUT" || !task.id) this.report(error, task.name);
+    if (!known || known.code === "BAD_OUTPUT" || !task.id) this.events.report(error, task.name);
     if (task.id && this.finish(task)) this.write(errorFrame(task.id, known ?? new ChatterError("INTERNAL")));
   }
 
   /** Removes a finished task; false if nobody waits for its answer any more. */
   private finish(task: Task): boolean {
     task.done = true;
-    if (this.running?.get(task.id) === task) this.running.delete(task.id);
+    if (this.running?.get(task.id) === task) {
+      this.running.delete(task.id);
+      if (this.onIdle) this.checkIdle();
+    }
     return !task.cancelled;
   }
-
-  private onResult(msg: unknown[]): void {
-    const id = msg[1];
-    const call = isValidId(id) ? this.pending?.get(id) : undefined;
-    if (!call || !this.settle(id as number)) return; // late (after a timeout) or never asked: dropped
-    const def = this.config.remoteIsServer ? undefined : own(this.config.remote, call.name);
-    if (!def?.output) return call.resolve(msg[2]);
-    try {
-      const checked = def.output["~standard"].validate(msg[2]);
-      const finish = (result: StandardSchemaV1.Result<unknown>) =>
-        result.issues ? call.reject(invalid("BAD_OUTPUT", call.name, result.issues)) : call.resolve(result.value);
-      if (checked instanceof Promise) checked.then(finish, (error) => call.reject(ChatterError.from(error)));
-      else finish(checked);
-    } catch (error) {
-      call.reject(ChatterError.from(error));
-    }
-  }
-
-  private onError(msg: unknown[]): void {
-    const [, id, code, message, issues] = msg;
-    const error = new ChatterError(
-      isErrorCode(code) ? code : "INTERNAL",
-      typeof message === "string" ? message : undefined,
-      Array.isArray(issues) ? { issues: issues.filter(isIssue) } : undefined,
-    );
-    if (id === 0) return void (this.config.remoteIsServer && this.report(error));
-    const call = isValidId(id) ? this.pending?.get(id) : undefined;
-    if (call && this.settle(id as number)) call.reject(error);
-  }
-
-  /** Removes a waiting call and its timer; false if it was already settled. */
-  private settle(id: number): boolean {
-    const call = this.pending?.get(id);
-    if (!call) return false;
-    this.pending!.delete(id);
-    if (call.timer !== undefined) clearTimeout(call.timer);
-    if (call.onAbort) call.signal!.removeEventListener("abort", call.onAbort);
-    return true;
-  }
-}
-
-/**
- * The sweep timer stays armed after the last call settles (re-arming it per call cost a
- * timer pair per call with one in flight), so it must not keep a Bun or Node process alive.
- */
-function background(timer: ReturnType<typeof setTimeout>): ReturnType<typeof setTimeout> {
-  (timer as { unref?: () => void }).unref?.();
-  return timer;
 }
 
 /** An own property of a procedure table: `__proto__`, `toString`… are just unknown names. */
@@ -495,60 +486,6 @@ export function own(table: Procedures, name: string): Procedure | undefined {
   return Object.hasOwn(table, name) ? table[name] : undefined;
 }
 
-/** Issues sent with an error; a hostile input can make a validator report millions. */
-const MAX_ISSUES = 50;
-const MAX_TEXT = 200;
-
-/** An ERROR frame, bounded whatever the error holds (issues, path and message lengths). */
-export function errorFrame(id: number, error: ChatterError): string {
-  const message = clip(error.message);
-  const issues = error.issues?.slice(0, MAX_ISSUES).map((issue) => ({
-    message: clip(String(issue.message)),
-    path: issue.path?.slice(0, 20).map((key) => (typeof (key = pathKey(key)) === "string" ? clip(key) : key)),
-  }));
-  return JSON.stringify(issues ? [ERROR, id, error.code, message, issues] : [ERROR, id, error.code, message]);
-}
-
-function clip(text: string): string {
-  return text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}…` : text;
-}
-
-/** `JSON.stringify` of an array element: what has no JSON form (a function, a symbol) is `null`, as in an array. */
-function json(value: unknown): string {
-  return JSON.stringify(value) ?? "null";
-}
-
-function pathKey(key: PropertyKey | { readonly key: PropertyKey }): string | number {
-  const k = typeof key === "object" && key !== null ? key.key : key;
-  return typeof k === "number" ? k : String(k);
-}
-
-function invalid(code: ChatterErrorCode, name: string, issues: readonly Issue[]): ChatterError {
-  const first = issues[0];
-  const where = first?.path?.length ? ` at ${first.path.map(pathKey).join(".")}` : "";
-  const what = code === "BAD_INPUT" ? "input" : "output";
-  return new ChatterError(code, `Invalid ${what} for "${short(name)}"${first ? `${where}: ${first.message}` : ""}`, { issues });
-}
-
-function cancelled(name: string, signal: AbortSignal): ChatterError {
-  return new ChatterError("CANCELLED", `The call "${short(name)}" was cancelled`, { cause: signal.reason });
-}
-
-function isIssue(value: unknown): value is Issue {
-  return typeof value === "object" && value !== null && typeof (value as Issue).message === "string";
-}
-
 function isThenable(value: unknown): value is PromiseLike<unknown> {
   return typeof value === "object" && value !== null && typeof (value as PromiseLike<unknown>).then === "function";
-}
-
-/** Whether a frame's UTF-8 size is over `max`, counting bytes only when the length leaves a doubt. */
-export function tooLarge(frame: string, max: number): boolean {
-  if (frame.length * 3 <= max) return false;
-  if (frame.length > max) return true;
-  return new TextEncoder().encode(frame).length > max;
-}
-
-export function short(name: string): string {
-  return name.length > MAX_NAME_IN_MESSAGE ? `${name.slice(0, MAX_NAME_IN_MESSAGE)}…` : name;
 }

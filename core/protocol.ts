@@ -1,6 +1,7 @@
 // The wire format: one JSON array per text frame, its first element the kind.
 // See docs/protocol.md. Ids are positive integers chosen by the caller; each
-// direction has its own id space.
+// direction has its own id space. New kinds are additive: an end that does not
+// know a kind treats it as a protocol error, so both ends ship together.
 
 /** `[CALL, id, name, input?]`: run `name` and answer with RESULT or ERROR. */
 export const CALL = 0;
@@ -25,24 +26,23 @@ export const HELLO = 7;
  */
 export const GOAWAY = 8;
 
-/** The protocol version. New frame kinds are additive; a breaking change would become version 2. */
-export const PROTOCOL_VERSION = 1;
-
-export const PING_FRAME = "[5]";
-export const PONG_FRAME = "[6]";
+export const PING_FRAME = `[${PING}]`;
+export const PONG_FRAME = `[${PONG}]`;
+/** The server's answer to HELLO: the params passed. */
+export const HELLO_FRAME = `[${HELLO}]`;
+export const GOAWAY_FRAME = `[${GOAWAY}]`;
 
 /** Close codes Chatter uses (4000–4999 are the application's range). */
 export const CLOSE_NORMAL = 1000;
 export const CLOSE_GOING_AWAY = 1001;
-export const CLOSE_PROTOCOL = 4400;
-export const CLOSE_UNAUTHORIZED = 4401;
-export const CLOSE_TOO_LARGE = 1009;
-export const CLOSE_OVERLOADED = 1013;
 /** Graceful shutdown (`server.shutdown()`): reconnect, to another instance if there is one. */
 export const CLOSE_RESTART = 1012;
 /** The server failed (e.g. `authenticate` threw): the client retries later. */
 export const CLOSE_INTERNAL = 1011;
-/** The server's heartbeat found the socket silent (the peer will rarely see it: it is gone). */
+export const CLOSE_PROTOCOL = 4400;
+/** Refused by `authenticate`: the client does not retry. */
+export const CLOSE_UNAUTHORIZED = 4401;
+/** A heartbeat found the socket silent, or the params came too late (the peer retries). */
 export const CLOSE_TIMEOUT = 4408;
 
 export function isValidId(id: unknown): id is number {

@@ -3,7 +3,7 @@ import { expectTypeOf } from "expect-type";
 import { z } from "zod";
 import * as v from "valibot";
 import { ChatterError, createClient, createSchema, createServer } from "../index.ts";
-import type { ChatterErrorCode, ServerClient } from "../index.ts";
+import type { ChatterErrorCode, Jsonify, ServerClient } from "../index.ts";
 
 const Message = z.object({ roomId: z.string(), text: z.string(), at: z.string().transform((s) => new Date(s)) });
 
@@ -85,9 +85,9 @@ server.publish("room", "tick");
 // @ts-expect-error unknown client procedure
 server.publish("room", "nope", {});
 
-// should infer call inputs (z.input) and outputs (z.output) from the schema
+// should infer call inputs (z.input) and outputs (the JSON of z.output: a Date arrives as a string) from the schema
 const client = createClient({ url: "ws://localhost:5000", schema });
-expectTypeOf(client.call("history", { roomId: "1" })).toEqualTypeOf<Promise<{ roomId: string; text: string; at: Date }[]>>();
+expectTypeOf(client.call("history", { roomId: "1" })).toEqualTypeOf<Promise<{ roomId: string; text: string; at: string }[]>>();
 expectTypeOf(client.call("count")).toEqualTypeOf<Promise<number>>(); // the input has a default: optional
 expectTypeOf(client.call("join", { roomId: "1", username: "ada" })).toEqualTypeOf<Promise<unknown>>();
 expectTypeOf(client.call("vali", { n: 1 })).toEqualTypeOf<Promise<string>>();
@@ -108,7 +108,7 @@ const typed = createClient<typeof server>({ url: "ws://localhost:5000", schema }
 expectTypeOf(typed.call("join", { roomId: "1", username: "ada" })).toEqualTypeOf<Promise<{ joined: boolean }>>();
 expectTypeOf(typed.call("ping")).toEqualTypeOf<Promise<"pong">>();
 expectTypeOf(typed.call("implicit", { roomId: "1" })).toEqualTypeOf<Promise<number>>();
-expectTypeOf(typed.call("history", { roomId: "1" })).toEqualTypeOf<Promise<{ roomId: string; text: string; at: Date }[]>>();
+expectTypeOf(typed.call("history", { roomId: "1" })).toEqualTypeOf<Promise<{ roomId: string; text: string; at: string }[]>>();
 
 // should infer client procedures' inputs and outputs
 createClient({
@@ -152,3 +152,18 @@ expectTypeOf(client.onStatus).parameter(0).toEqualTypeOf<(status: "connecting" |
 expectTypeOf(new ChatterError("TIMEOUT").code).toEqualTypeOf<ChatterErrorCode>();
 // @ts-expect-error unknown error code
 new ChatterError("OOPS");
+
+// should refuse, at compile time, an input JSON cannot carry (it would arrive changed)
+const wire = createSchema({
+  server: { at: { input: z.object({ when: z.date() }) }, iso: { input: z.object({ when: z.iso.datetime() }) }, big: { input: z.bigint() } },
+});
+const wired = createClient({ url: "ws://localhost:5000", schema: wire });
+// @ts-expect-error a Date becomes a string on the way: use z.iso.datetime() (or a string transformed where it is used)
+wired.call("at", { when: new Date() });
+// @ts-expect-error JSON has no bigint
+wired.call("big", 1n);
+wired.call("iso", { when: new Date().toISOString() });
+
+// should type results as what JSON carries
+type Carried = Jsonify<{ at: Date; n: number | undefined; f: () => void; list: (string | undefined)[]; map: Map<string, number>; nested: { at: Date } }>;
+expectTypeOf<Carried>().toEqualTypeOf<{ at: string; n?: number; list: (string | null)[]; map: {}; nested: { at: string } }>();

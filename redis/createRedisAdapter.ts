@@ -13,6 +13,7 @@
 // adapter reconnects with backoff, then resubscribes every topic that has subscribers.
 import type { Adapter, AdapterHost } from "../server/adapter.ts";
 import { ChatterError } from "../core/errors.ts";
+import { background, backoff, Liveness, tickOf } from "../core/liveness.ts";
 
 
 export interface RedisAdapterOptions {
@@ -322,7 +323,6 @@ class Link {
   private stopped = false;
   private retry: ReturnType<typeof setTimeout> | undefined;
   private heartbeat: ReturnType<typeof setInterval> | undefined;
-  private awaitingPong = false;
 
   constructor(
     private readonly url: string,
@@ -373,9 +373,7 @@ class Link {
       this.down = true;
       this.events.down(error);
     }
-    const min = this.options.reconnectDelay ?? 100;
-    const max = this.options.maxReconnectDelay ?? 5_000;
-    const delay = Math.min(max, min * 2 ** Math.min(this.attempt++, 16)) * (0.5 + Math.random() / 2);
+    const delay = backoff(this.attempt++, this.options.reconnectDelay ?? 100, this.options.maxReconnectDelay ?? 5_000);
     this.retry = setTimeout(() => {
       this.retry = undefined;
       if (this.stopped) return;
@@ -404,24 +402,26 @@ class Link {
     }
   }
 
-  /** A PING unanswered for a whole interval means a dead peer the socket has not noticed. */
+  /** PING a connection silent for `heartbeat` ms; one still silent as long again is dead, though the socket has not noticed. */
   private startHeartbeat(connection: RedisConnection): void {
     const every = this.options.heartbeat ?? 5_000;
     if (!every) return;
-    this.awaitingPong = false;
-    this.heartbeat = setInterval(() => {
-      if (this.awaitingPong) return this.lost(connection, new Error(`no PING answer in ${every} ms`));
-      this.awaitingPong = true;
-      try {
-        connection.ping().then(
-          () => (this.awaitingPong = false),
-          (error) => this.lost(connection, error),
-        );
-      } catch (error) {
-        this.lost(connection, error);
-      }
-    }, every);
-    (this.heartbeat as { unref?: () => void }).unref?.();
+    const liveness = new Liveness(every, every);
+    this.heartbeat = background(
+      setInterval(() => {
+        const verdict = liveness.check(Date.now());
+        if (verdict === "dead") return this.lost(connection, new Error(`no PING answer in ${every} ms`));
+        if (verdict !== "ping") return;
+        try {
+          connection.ping().then(
+            () => (liveness.heard = true),
+            (error) => this.lost(connection, error),
+          );
+        } catch (error) {
+          this.lost(connection, error);
+        }
+      }, tickOf(every, every)),
+    );
   }
 
   private stopHeartbeat(): void {

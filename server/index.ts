@@ -1,10 +1,11 @@
+// The server entry ("./server"): Bun only.
 export { createSchema } from "../core/schema.ts";
 export type { Schema, Procedure, Procedures, ProcedureDefinition } from "../core/schema.ts";
 export { ChatterError, ERROR_CODES } from "../core/errors.ts";
 export type { ChatterErrorCode, Issue } from "../core/errors.ts";
 export type { StandardSchemaV1 } from "../core/standard.ts";
-export type { CallOptions, ProcedureContext, InputOf, OutputOf, ParsedInputOf } from "../core/types.ts";
+export type { CallOptions, ProcedureContext, InputOf, OutputOf, ParsedInputOf, Jsonify, Sendable } from "../core/types.ts";
 export { createServer } from "./createServer.ts";
 export { clientTopic } from "./adapter.ts";
 export type { Adapter, AdapterHost } from "./adapter.ts";
-export type { ChatterServer, ServerClient, ServerOptions, ServerProcedure, ServerProcedures, BunSocket, BunServer } from "./createServer.ts";
+export type { ChatterServer, ServerClient, ServerOptions, ServerProcedure, ServerProcedures, BunSocket, BunServer, BunWebSocketHandler } from "./types.ts";

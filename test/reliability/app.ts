@@ -4,7 +4,7 @@
 import { z } from "zod";
 import { ChatterError } from "../../core/errors.ts";
 import { createSchema } from "../../core/schema.ts";
-import { createServer, type ServerOptions } from "../../server/createServer.ts";
+import { createServer, type ServerOptions } from "../../server/index.ts";
 
 export const schema = createSchema({
   server: {
@@ -121,8 +121,8 @@ export function app(overrides: Overrides = {}) {
         let pending = 0;
         let running = 0;
         for (const c of server.clients.values() as Iterable<any>) {
-          pending += c.pendingCount;
-          running += c.runningCount;
+          pending += c.peer.pendingCount; // the engine behind each connection (not public API)
+          running += c.peer.runningCount;
         }
         const memory = process.memoryUsage();
         return {

@@ -97,7 +97,7 @@ describe("a peer that vanishes without a close (SIGSTOP)", () => {
     expect(found).toBeLessThanOrEqual(interval + interval + interval / 2 + 150);
     expect(closes).toEqual([{ id, code: 4408 }]);
     expect(served.server.clients.size).toBe(0);
-    expect((peer as any).pendingCount).toBe(0);
+    expect((peer as any).peer.pendingCount).toBe(0);
   });
 
   test("the client's heartbeat finds a stopped server within two intervals; its pending calls fail", async () => {
@@ -189,7 +189,7 @@ describe("a client that never reads", () => {
     const outcomes = await Promise.all(calls);
     expect(served.server.clients.size).toBe(0);
     expect(new Set(outcomes)).toEqual(new Set(["DISCONNECTED"]));
-    expect((peer as any).pendingCount).toBe(0);
+    expect((peer as any).peer.pendingCount).toBe(0);
   }, 20_000);
 });
 
@@ -224,13 +224,13 @@ describe("handlers that throw, reject or never resolve", () => {
       if (batch === 10) start = rss(); // after warm-up
       const calls = Array.from({ length: 1_000 }, (_, i) => peer.call("question", i % 2 ? "throw" : "reject", { timeout: 10_000 }).catch((e: ChatterError) => e.code));
       tally(failing, await Promise.all(calls));
-      expect((peer as any).pendingCount).toBe(0);
+      expect((peer as any).peer.pendingCount).toBe(0);
     }
     const end = rss();
     const hanging: Record<string, number> = {};
     for (let batch = 0; batch < 3; batch++) {
       tally(hanging, await Promise.all(Array.from({ length: 1_000 }, () => peer.call("question", "hang", { timeout: 100 }).catch((e: ChatterError) => e.code))));
-      expect((peer as any).pendingCount).toBe(0); // gone after the timeout
+      expect((peer as any).peer.pendingCount).toBe(0); // gone after the timeout
     }
     console.log(`server→client: 100,000 failing calls ${JSON.stringify(failing)}, rss ${mb(start)} → ${mb(end)}; 3,000 hanging calls ${JSON.stringify(hanging)}`);
     expect(failing).toEqual({ INTERNAL: 100_000 });
@@ -279,8 +279,8 @@ describe("the server calling a client that left", () => {
     const errors = await Promise.all(pending.map(rejection));
     expect(errors.map((e) => e.code)).toEqual(["DISCONNECTED", "DISCONNECTED"]);
     expect(Date.now() - closedAt).toBeLessThan(500);
-    expect((peer as any).pendingCount).toBe(0);
+    expect((peer as any).peer.pendingCount).toBe(0);
     expect((await rejection(peer.call("question", 3))).code).toBe("DISCONNECTED");
-    expect((peer as any).pendingCount).toBe(0);
+    expect((peer as any).peer.pendingCount).toBe(0);
   });
 });

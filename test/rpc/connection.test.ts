@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import type { ClientStatus } from "../../client/createClient.ts";
+import type { ClientStatus } from "../../client/types.ts";
 import { onReconnect } from "../../query/index.ts";
 import { connect, defer, rejection, serve, until } from "./fixtures/harness.ts";
 import { testApp } from "./fixtures/app.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createServer } from "../../server/createServer.ts";
+import { createServer } from "../../server/index.ts";
 import type { ChatterError } from "../../core/errors.ts";
 import { connect, defer, raw, rejection, serve, until } from "./fixtures/harness.ts";
 import { testApp } from "./fixtures/app.ts";

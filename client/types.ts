@@ -1,0 +1,93 @@
+import type { Schema } from "../core/schema.ts";
+import type { CallArgs, CallOptions, Jsonify, MaybePromise, OutputOf, ParsedInputOf, ProcedureContext, ReturnOf } from "../core/types.ts";
+
+/** The part of the standard `WebSocket` Chatter uses: browsers, Bun, Deno and the `ws` package all fit. */
+export interface WebSocketLike {
+  readonly readyState: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+  onopen: ((event: any) => void) | null;
+  // `any`: each implementation types its own MessageEvent/CloseEvent, and a narrower
+  // parameter here would make the DOM's and `ws`'s classes unassignable.
+  onmessage: ((event: any) => void) | null;
+  onclose: ((event: any) => void) | null;
+  onerror: ((event: any) => void) | null;
+}
+export type WebSocketConstructor = new (url: string) => WebSocketLike;
+
+export type ClientStatus = "connecting" | "open" | "reconnecting" | "closed";
+
+/** A client procedure: `(input, { signal })`. */
+export type ClientProcedure<P> = (input: ParsedInputOf<P>, context: ProcedureContext) => MaybePromise<ReturnOf<P>>;
+export type ClientProcedures<TSchema extends Schema> = { [K in keyof TSchema["client"]]: ClientProcedure<TSchema["client"][K]> };
+
+export interface ReconnectOptions {
+  /** First delay in ms; each attempt doubles it (up to `maxDelay`), then a random half is taken off; at least 10. @default 250 */
+  initialDelay?: number;
+  /** @default 10_000 */
+  maxDelay?: number;
+  /** Attempts in a row before giving up (status `closed`). @default Infinity */
+  maxAttempts?: number;
+}
+
+export interface HeartbeatOptions {
+  /** Ms of silence from the server before the client pings it. @default 10_000 */
+  interval?: number;
+  /** Ms to wait for any frame after a ping before the connection is declared dead. @default 5_000 */
+  timeout?: number;
+}
+
+export interface ClientOptions<TSchema extends Schema> {
+  /** The server's `ws://` or `wss://` URL. */
+  url: string | URL;
+  schema: TSchema;
+  /** Client procedures; may be partial (`implement` adds more later). */
+  procedures?: Partial<ClientProcedures<TSchema>>;
+  /** Default call timeout in ms, queued time included. @default 30_000 */
+  timeout?: number;
+  /** Reconnect with exponential backoff and jitter, or `false` for never. @default {} */
+  reconnect?: ReconnectOptions | false;
+  /** Ping a silent server to notice a dead connection, or `false`. @default {} */
+  heartbeat?: HeartbeatOptions | false;
+  /** Runs on every open (reconnects too) before queued calls go out: rejoin rooms here. */
+  onOpen?: (client: ChatterClient<TSchema>) => unknown;
+  /** Sent first on every connection attempt (a function is called each time, so a token can be refreshed). */
+  params?: unknown | (() => MaybePromise<unknown>);
+  /** A WebSocket class, where there is no global one (Node 20: `import WebSocket from "ws"`). */
+  WebSocket?: WebSocketConstructor;
+  /** Calls waiting at once (queued offline or in flight); more reject with `OVERLOADED`. @default 10_000 */
+  maxPendingCalls?: number;
+  /** Largest frame in bytes this client sends. @default 1_048_576 */
+  maxPayload?: number;
+  /** Errors thrown on this side (client procedures, bad frames). @default a line on the console */
+  onError?: (error: unknown, info: { procedure?: string }) => void;
+}
+
+type ServerLike = { readonly schema: Schema; readonly $types?: { procedures: unknown } };
+/** A schema, or a server's type (`createClient<typeof server>`) to also learn what undeclared outputs return. */
+export type SchemaOrServer = Schema | ServerLike;
+export type SchemaOf<T> = T extends Schema ? T : T extends ServerLike ? T["schema"] : never;
+type ImplementationOf<T> = T extends ServerLike ? NonNullable<T["$types"]>["procedures"] : unknown;
+/**
+ * What `call(K)` resolves to: the JSON of the server's parsed output (a `Date` arrives as
+ * its string), or of what its implementation returns when the output is undeclared.
+ */
+export type CallResult<T, K extends PropertyKey> = Jsonify<
+  OutputOf<
+    SchemaOf<T>["server"][K & keyof SchemaOf<T>["server"]],
+    ImplementationOf<T> extends { [P in K]: (...args: any[]) => infer R } ? Awaited<R> : unknown
+  >
+>;
+
+export interface ChatterClient<T extends SchemaOrServer = Schema> {
+  readonly schema: SchemaOf<T>;
+  /** Calls a server procedure; waits for the socket when it is not open yet. */
+  call<K extends keyof SchemaOf<T>["server"] & string>(name: K, ...args: CallArgs<SchemaOf<T>["server"][K], CallOptions>): Promise<CallResult<T, K>>;
+  /** Implements a client procedure; the latest registration of a name wins until removed. Returns its remover. */
+  implement<K extends keyof SchemaOf<T>["client"] & string>(name: K, handler: ClientProcedure<SchemaOf<T>["client"][K]>): () => void;
+  readonly status: ClientStatus;
+  /** Calls `listener` on every status change; returns its remover. */
+  onStatus(listener: (status: ClientStatus) => void): () => void;
+  /** Closes the connection for good: waiting calls reject with `DISCONNECTED`. */
+  close(): void;
+}

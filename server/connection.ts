@@ -1,0 +1,204 @@
+// One connected client, as the server sees it. The object is three things at once,
+// to keep an idle connection small: the `client` handed to procedures and hooks, and
+// the call engine's transport, procedures and events for this socket.
+import { ChatterError } from "../core/errors.ts";
+import { errorFrame } from "../core/frames.ts";
+import type { Liveness } from "../core/liveness.ts";
+import { Peer, type Handler, type LocalProcedures, type PeerConfig, type PeerEvents, type Transport } from "../core/peer.ts";
+import { CLOSE_INTERNAL, CLOSE_PROTOCOL, CLOSE_RESTART, CLOSE_TIMEOUT, CLOSE_UNAUTHORIZED, GOAWAY, GOAWAY_FRAME, HELLO, HELLO_FRAME } from "../core/protocol.ts";
+import type { CallOptions, MaybePromise, ProcedureContext } from "../core/types.ts";
+import type { Interest } from "./adapter.ts";
+import type { BunServer, BunSocket, ServerClient, State } from "./types.ts";
+
+/** What every connection of one server shares. */
+export interface ServerCore {
+  readonly config: PeerConfig;
+  readonly handlers: ReadonlyMap<string, Handler>;
+  readonly defaults: State | undefined;
+  readonly authenticate: ((params: unknown, client: any) => MaybePromise<boolean | void>) | undefined;
+  /** Local subscribers per topic, kept only when the server has an adapter. */
+  readonly interest: Interest | undefined;
+  report(error: unknown, procedure?: string, client?: Connection): void;
+  /** Validates and encodes a NOTIFY once, then hands it to `send` (throws at once for a synchronous validator). */
+  notify(name: string, input: unknown, send: (frame: string) => void): void;
+  /** The client passed `authenticate` (or there is none): it joins `clients`, `onConnect` runs. */
+  admitted(client: Connection): void;
+  /** Queues a connection's new batch; all of them go out in one microtask, or before a publish. */
+  hold(client: Connection): void;
+  /** Hands `frame` to Bun's native publish from `from`'s socket (skipping it), after every held batch. */
+  broadcast(topic: string, frame: string, from?: Connection): void;
+}
+
+/**
+ * A connection's lifecycle, one step at a time:
+ * `hello` (waits for the client's params, only with `authenticate`) → `authenticating` →
+ * `open` → `goaway` (shutdown: GOAWAY sent) → `leaving` (the client answered: it sends no
+ * new calls; closed once nothing is in flight) → `closed`.
+ */
+export type Phase = "hello" | "authenticating" | "open" | "goaway" | "leaving" | "closed";
+
+const SUBSCRIBED = Promise.resolve();
+
+export class Connection implements ServerClient, Transport, LocalProcedures, PeerEvents {
+  ws!: BunSocket;
+  /** The Bun server that upgraded it (a publish from it reaches the other listeners too). */
+  server: BunServer | undefined;
+  phase: Phase;
+  readonly peer: Peer;
+  /** Set when the server has a heartbeat. */
+  liveness: Liveness | undefined;
+  private store: State | undefined;
+  private helloTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(
+    private readonly core: ServerCore,
+    readonly id: string,
+    state: State | undefined,
+  ) {
+    this.phase = core.authenticate ? "hello" : "open";
+    this.peer = new Peer(core.config, this, this, this);
+    // An upgrade's `undefined` field leaves the default in place rather than hiding it.
+    if (state) for (const key of Object.keys(state)) if (state[key] !== undefined) (this.store ??= Object.create(null) as State)[key] = state[key];
+  }
+
+  // ── The client, as procedures see it ──────────────────────────────────────
+
+  get remoteAddress(): string {
+    return this.ws.remoteAddress;
+  }
+  subscribe(topic: string): Promise<void> {
+    this.ws.subscribe(topic);
+    // After its close Bun ignores a subscribe: count only what Bun holds.
+    if (this.core.interest && this.ws.isSubscribed(topic)) return this.core.interest.add(this, topic) ?? SUBSCRIBED;
+    return SUBSCRIBED;
+  }
+  unsubscribe(topic: string): void {
+    this.ws.unsubscribe(topic);
+    this.core.interest?.remove(this, topic);
+  }
+  isSubscribed(topic: string): boolean {
+    return this.ws.isSubscribed(topic);
+  }
+  publish(topic: string, name: string, input?: unknown): void {
+    this.core.notify(name, input, (frame) => this.core.broadcast(topic, frame, this));
+  }
+  call(name: string, input?: unknown, options?: CallOptions): Promise<any> {
+    return this.peer.call(name, input, options);
+  }
+  get(key: string): any {
+    if (this.store && Object.hasOwn(this.store, key)) return this.store[key];
+    return this.core.defaults && Object.hasOwn(this.core.defaults, key) ? this.core.defaults[key] : undefined;
+  }
+  set(key: string, value: unknown): void {
+    (this.store ??= Object.create(null) as State)[key] = value;
+  }
+  close(code?: number, reason?: string): void {
+    this.peer.flush(); // what was written before the close goes out first
+    this.ws.close(code, reason);
+  }
+
+  // ── The socket's side: Bun's events ───────────────────────────────────────
+
+  /** Called once the socket is open. */
+  start(ws: BunSocket): void {
+    this.ws = ws;
+    if (this.phase === "open") return this.core.admitted(this);
+    // Too slow to send its params: closed 4408, which the client retries (it is not a refusal).
+    if (this.core.config.timeout <= 2_147_483_647) this.helloTimer = setTimeout(() => this.close(CLOSE_TIMEOUT, "no connection params in time"), this.core.config.timeout);
+  }
+
+  receive(data: string): void {
+    if (this.phase === "closed") return;
+    if (this.phase !== "hello" && this.phase !== "authenticating") return this.peer.receive(data);
+    // Until `authenticate` accepts it, a client may send one frame: its HELLO.
+    if (this.phase === "authenticating" || !data.startsWith(`[${HELLO}`)) return this.refuse(new ChatterError("UNAUTHORIZED", "expected connection params first"));
+    this.phase = "authenticating";
+    this.peer.receive(data);
+  }
+
+  /** Bun closed the socket. */
+  closed(): void {
+    this.phase = "closed";
+    clearTimeout(this.helloTimer);
+    this.peer.disconnect(new ChatterError("DISCONNECTED", `Client ${this.id} disconnected`), true);
+  }
+
+  /** Graceful shutdown: a client that has not passed `authenticate` is closed at once, the others get GOAWAY. */
+  goAway(reason: string): void {
+    if (this.phase === "hello" || this.phase === "authenticating") return this.close(CLOSE_RESTART, reason);
+    if (this.phase !== "open") return;
+    this.phase = "goaway";
+    this.peer.write(GOAWAY_FRAME);
+  }
+
+  // ── The engine's transport ────────────────────────────────────────────────
+
+  get writable(): boolean {
+    return this.phase !== "closed";
+  }
+  get ready(): boolean {
+    return true;
+  }
+  send(frame: string): boolean {
+    return this.ws.send(frame) !== 0;
+  }
+  schedule(): void {
+    this.core.hold(this);
+  }
+
+  // ── The engine's procedures and events ────────────────────────────────────
+
+  find(name: string): Handler | undefined {
+    return this.core.handlers.get(name);
+  }
+  invoke(handler: Handler, input: unknown, context: ProcedureContext): unknown {
+    return handler(input, this, context);
+  }
+  report(error: unknown, procedure?: string): void {
+    this.core.report(error, procedure, this);
+  }
+  violation(message: string): void {
+    this.core.report(new ChatterError("PROTOCOL", `Client ${this.id} sent an invalid frame: ${message}`), undefined, this);
+    this.peer.write(errorFrame(0, new ChatterError("PROTOCOL", message)));
+    this.close(CLOSE_PROTOCOL, "protocol error");
+  }
+  control(kind: typeof HELLO | typeof GOAWAY, frame: unknown[]): void {
+    if (kind === GOAWAY) {
+      // The client's answer to GOAWAY: no call of its is still on the way.
+      if (this.phase !== "goaway") return this.peer.violation("unexpected GOAWAY");
+      this.phase = "leaving";
+      return this.peer.whenIdle(() => this.close(CLOSE_RESTART, "server shutting down"));
+    }
+    if (!this.core.authenticate) return void this.peer.write(HELLO_FRAME);
+    if (this.phase !== "authenticating") return this.peer.violation("unexpected HELLO");
+    let verdict: MaybePromise<boolean | void>;
+    try {
+      verdict = this.core.authenticate(frame[1], this);
+    } catch (error) {
+      return this.refuse(error);
+    }
+    Promise.resolve(verdict).then(
+      (ok) => (ok === false ? this.refuse() : this.admit()),
+      (error) => this.refuse(error),
+    );
+  }
+  private admit(): void {
+    if (this.phase !== "authenticating") return; // closed meanwhile
+    this.phase = "open";
+    clearTimeout(this.helloTimer);
+    this.peer.write(HELLO_FRAME);
+    this.core.admitted(this);
+  }
+
+  /**
+   * Refuses the socket: 4401 (the client stops) for a refusal, 1011 (it retries later) when
+   * `authenticate` itself failed — a database outage must not lock every client out for good.
+   */
+  private refuse(error?: unknown): void {
+    if (error !== undefined && !(error instanceof ChatterError)) {
+      this.report(error);
+      return this.close(CLOSE_INTERNAL, "authentication failed");
+    }
+    this.close(CLOSE_UNAUTHORIZED, (error?.message ?? "unauthorized").slice(0, 120));
+  }
+}

@@ -1,0 +1,145 @@
+import type { Adapter } from "./adapter.ts";
+import type { Schema } from "../core/schema.ts";
+import type { CallArgs, CallOptions, MaybePromise, OutputOf, ParsedInputOf, ProcedureContext, PublishArgs, ReturnOf } from "../core/types.ts";
+
+/** The part of Bun's `ServerWebSocket` Chatter uses (declared here so no Bun type leaks into `.d.ts`). */
+export interface BunSocket {
+  readonly data: unknown;
+  readonly remoteAddress: string;
+  send(data: string): number;
+  publish(topic: string, data: string): number;
+  subscribe(topic: string): unknown;
+  unsubscribe(topic: string): unknown;
+  isSubscribed(topic: string): boolean;
+  close(code?: number, reason?: string): void;
+  ping(): number;
+}
+
+/** The part of Bun's `Server` Chatter uses. */
+export interface BunServer {
+  upgrade(request: Request, options?: { data?: any; headers?: HeadersInit }): boolean;
+  publish(topic: string, data: string): number;
+}
+
+export type State = Record<string, unknown>;
+
+/** The connection a server procedure is called with: one connected client. */
+export interface ServerClient<TSchema extends Schema = Schema, TState extends State = State> {
+  /** Unique per connection, across instances. */
+  readonly id: string;
+  /** The remote address of the socket. */
+  readonly remoteAddress: string;
+  /**
+   * Subscribes this client to `topic`. The promise resolves once publishes to the topic
+   * from every instance reach it: at once without an adapter; with one, when the
+   * adapter confirms (await it before telling others the client has joined).
+   */
+  subscribe(topic: string): Promise<void>;
+  unsubscribe(topic: string): void;
+  isSubscribed(topic: string): boolean;
+  /** Calls `name` on every client subscribed to `topic` except this one (Bun's `ws.publish`). */
+  publish<K extends keyof TSchema["client"] & string>(topic: string, name: K, ...input: PublishArgs<TSchema["client"][K]>): void;
+  /** Calls a procedure of this client and resolves to its result. */
+  call<K extends keyof TSchema["client"] & string>(
+    name: K,
+    ...args: CallArgs<TSchema["client"][K], CallOptions>
+  ): Promise<OutputOf<TSchema["client"][K]>>;
+  get<K extends keyof TState & string>(key: K): TState[K];
+  set<K extends keyof TState & string>(key: K, value: TState[K]): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** A server procedure: `(input, client, { signal })`. */
+export type ServerProcedure<P, TSchema extends Schema, TState extends State> = (
+  input: ParsedInputOf<P>,
+  client: ServerClient<TSchema, TState>,
+  context: ProcedureContext,
+) => MaybePromise<ReturnOf<P>>;
+
+export type ServerProcedures<TSchema extends Schema, TState extends State> = {
+  [K in keyof TSchema["server"]]: ServerProcedure<TSchema["server"][K], TSchema, TState>;
+};
+
+export interface ServerOptions<TSchema extends Schema, TProcedures, TState extends State> {
+  schema: TSchema;
+  /** Every server procedure of the schema. */
+  procedures: TProcedures;
+  /** Each connection's `get`/`set` store starts as a copy of this (then the upgrade's `state`). */
+  state?: TState;
+  /** Milliseconds a server→client call waits. @default 30_000 */
+  timeout?: number;
+  /** Largest frame in bytes, either way; a bigger incoming frame closes the socket (1009). @default 1_048_576 */
+  maxPayload?: number;
+  /** A client's calls running at once; more are refused with `OVERLOADED`. @default 1_000 */
+  maxCallsInFlight?: number;
+  /** Server→client calls waiting per connection; more reject with `OVERLOADED`. @default 1_000 */
+  maxPendingCalls?: number;
+  /** Bytes queued for a slow client before its socket is closed. @default 1_048_576 */
+  backpressureLimit?: number;
+  /** Seconds of silence before Bun pings, then closes, a socket (Bun's minimum is 8). @default 60 */
+  idleTimeout?: number;
+  /**
+   * The server's own heartbeat, for finding vanished clients faster than `idleTimeout`:
+   * a socket silent for `interval` ms gets a WebSocket ping (every client runtime answers
+   * it); one still silent `timeout` ms later is closed (4408) and its calls fail.
+   * @default false
+   */
+  heartbeat?: { interval?: number; timeout?: number } | false;
+  /** Allowed `Origin` headers; others are refused at the upgrade. @default undefined (any) */
+  origins?: readonly string[] | ((origin: string | null) => boolean);
+  /**
+   * Checks the params a client sends first (`createClient({ params })`). Return false or
+   * throw to refuse the socket (closed with 4401); no procedure or `onConnect` runs before
+   * it passes, and the socket is not in `clients`. A socket that has not passed within
+   * `timeout` ms is refused too.
+   */
+  authenticate?: (params: unknown, client: ServerClient<TSchema, TState>) => MaybePromise<boolean | void>;
+  onConnect?: (client: ServerClient<TSchema, TState>) => unknown;
+  onDisconnect?: (client: ServerClient<TSchema, TState>, info: { code: number; reason: string }) => unknown;
+  /**
+   * Carries publishes to the other instances of a deployment, e.g. `createRedisAdapter()`
+   * from `@manyducks.co/chatter/redis`. Without one, publishes reach this instance only.
+   * @default undefined
+   */
+  adapter?: Adapter;
+  /** Errors thrown on this side (procedures, hooks, bad frames, adapter faults). @default a line on stderr */
+  onError?: (error: unknown, info: { procedure?: string; client?: ServerClient<TSchema, TState> }) => void;
+}
+
+export interface ChatterServer<TSchema extends Schema = Schema, TProcedures = unknown, TState extends State = State> {
+  readonly schema: TSchema;
+  /** Upgrades a request to a Chatter socket; false if it is not a WebSocket request or its `Origin` is refused. */
+  upgrade(request: Request, server: BunServer, options?: { state?: Partial<TState>; headers?: HeadersInit }): boolean;
+  /** The `websocket` option of `Bun.serve`. */
+  readonly handler: BunWebSocketHandler;
+  /** Calls `name` on every client subscribed to `topic`, encoded once, through Bun's native publish. */
+  publish<K extends keyof TSchema["client"] & string>(topic: string, name: K, ...input: PublishArgs<TSchema["client"][K]>): void;
+  /** The connected clients by id. */
+  readonly clients: ReadonlyMap<string, ServerClient<TSchema, TState>>;
+  /** Closes every connection with 1001 (clients reconnect, elsewhere if a balancer says so), and the adapter. */
+  close(reason?: string): void;
+  /**
+   * Graceful shutdown: refuses new upgrades, sends GOAWAY so clients hold new calls for their
+   * next connection, waits for the calls in flight (both ways), and closes each socket with
+   * 1012 once it is idle, or every one left at `timeout` ms (their calls fail `DISCONNECTED`).
+   * Resolves when every socket is closed; stop Bun's listener too (`bunServer.stop()`).
+   */
+  shutdown(options?: { /** @default 10_000 */ timeout?: number; reason?: string }): Promise<void>;
+  /** Never read at run time: carries the implementation's types to `createClient<typeof server>`. */
+  readonly $types?: { procedures: TProcedures; state: TState };
+}
+
+export interface BunWebSocketHandler {
+  open(ws: any): void;
+  message(ws: any, message: string | Uint8Array): void;
+  close(ws: any, code: number, reason: string): void;
+  maxPayloadLength: number;
+  backpressureLimit: number;
+  closeOnBackpressureLimit: boolean;
+  idleTimeout: number;
+  sendPings: boolean;
+  ping(ws: any): void;
+  pong(ws: any): void;
+  publishToSelf: boolean;
+  perMessageDeflate: boolean;
+}
