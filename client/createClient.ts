@@ -4,10 +4,10 @@
 import { ChatterError } from "../core/errors.ts";
 import { backoff, Liveness, tickOf } from "../core/liveness.ts";
 import { own, Peer, type Handler } from "../core/peer.ts";
-import { CLOSE_NORMAL, CLOSE_UNAUTHORIZED, GOAWAY, GOAWAY_FRAME, HELLO, PING_FRAME } from "../core/protocol.ts";
+import { CLOSE_NORMAL, CLOSE_UNAUTHORIZED, GOAWAY, GOAWAY_FRAME, HELLO, INVALIDATE, PING_FRAME } from "../core/protocol.ts";
 import type { Schema } from "../core/schema.ts";
 import type { CallOptions } from "../core/types.ts";
-import type { ChatterClient, ClientOptions, ClientStatus, SchemaOf, SchemaOrServer, WebSocketConstructor, WebSocketLike } from "./types.ts";
+import type { CacheUpdate, ChatterClient, ClientOptions, ClientStatus, SchemaOf, SchemaOrServer, WebSocketConstructor, WebSocketLike } from "./types.ts";
 
 /** A close code of the client's own, for a socket it gives up on (heartbeat, failed params). */
 const CLOSE_CLIENT = 4000;
@@ -19,6 +19,7 @@ class Client implements ChatterClient<Schema> {
   private ws: WebSocketLike | undefined;
   private readonly handlers = new Map<string, { handler: Handler }[]>();
   private readonly listeners = new Set<(status: ClientStatus) => void>();
+  private readonly updateListeners = new Set<(update: CacheUpdate) => void>();
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
@@ -67,7 +68,7 @@ class Client implements ChatterClient<Schema> {
       {
         report: (error, procedure) => this.report(error, procedure),
         violation: (message) => this.report(new ChatterError("PROTOCOL", `The server sent an invalid frame: ${message}`)),
-        control: (kind) => (kind === HELLO ? this.opened() : this.goAway()),
+        control: (kind, frame) => (kind === HELLO ? this.opened() : kind === GOAWAY ? this.goAway() : this.updated(kind, frame)),
       },
     );
     for (const [name, handler] of Object.entries(options.procedures ?? {})) {
@@ -90,6 +91,11 @@ class Client implements ChatterClient<Schema> {
       const at = stack.indexOf(entry);
       if (at >= 0) stack.splice(at, 1);
     };
+  };
+
+  onUpdate = (listener: (update: CacheUpdate) => void): (() => void) => {
+    this.updateListeners.add(listener);
+    return () => void this.updateListeners.delete(listener);
   };
 
   onStatus = (listener: (status: ClientStatus) => void): (() => void) => {
@@ -159,6 +165,24 @@ class Client implements ChatterClient<Schema> {
     }
     this.emit();
     this.peer.resume();
+  }
+
+  /** An INVALIDATE or SET_DATA frame: handed to the `onUpdate` listeners. */
+  private updated(kind: number, frame: unknown[]): void {
+    const name = frame[1];
+    if (typeof name !== "string") return this.peer.violation("a cache update needs a name");
+    if (!own(this.schema.server, name)) return; // a procedure this client's schema does not know (a deploy in between)
+    const input = frame[2] ?? undefined; // a procedure that takes none is keyed by null
+    const update = (
+      kind === INVALIDATE ? (frame.length > 2 ? { type: "invalidate", name, input } : { type: "invalidate", name }) : { type: "setData", name, input, data: frame[3] }
+    ) as CacheUpdate;
+    for (const listener of [...this.updateListeners]) {
+      try {
+        listener(update);
+      } catch (error) {
+        this.report(error, "onUpdate listener");
+      }
+    }
   }
 
   /** The server is shutting down: new calls wait for the next connection. */

@@ -7,6 +7,7 @@ export type { StandardSchemaV1 } from "../core/standard.ts";
 export type { CallOptions, ProcedureContext, InputOf, OutputOf, ParsedInputOf, Jsonify, Sendable } from "../core/types.ts";
 export { createClient } from "./createClient.ts";
 export type {
+  CacheUpdate,
   CallResult,
   SchemaOf,
   SchemaOrServer,

@@ -1,5 +1,5 @@
 import type { Schema } from "../core/schema.ts";
-import type { CallArgs, CallOptions, Jsonify, MaybePromise, OutputOf, ParsedInputOf, ProcedureContext, ReturnOf } from "../core/types.ts";
+import type { CallArgs, CallOptions, InputOf, Jsonify, MaybePromise, OutputOf, ParsedInputOf, ProcedureContext, ReturnOf } from "../core/types.ts";
 
 /** The part of the standard `WebSocket` Chatter uses: browsers, Bun, Deno and the `ws` package all fit. */
 export interface WebSocketLike {
@@ -86,8 +86,25 @@ export interface ChatterClient<T extends SchemaOrServer = Schema> {
   /** Implements a client procedure; the latest registration of a name wins until removed. Returns its remover. */
   implement<K extends keyof SchemaOf<T>["client"] & string>(name: K, handler: ClientProcedure<SchemaOf<T>["client"][K]>): () => void;
   readonly status: ClientStatus;
+  /**
+   * Calls `listener` when the server says what this client cached changed (`client.invalidate`,
+   * `client.setData` and their topic forms on the server); returns its remover. The React and
+   * Solid providers apply them to the query cache; a plain client can listen too.
+   */
+  onUpdate(listener: (update: CacheUpdate<T>) => void): () => void;
   /** Calls `listener` on every status change; returns its remover. */
   onStatus(listener: (status: ClientStatus) => void): () => void;
   /** Closes the connection for good: waiting calls reject with `DISCONNECTED`. */
   close(): void;
 }
+
+/**
+ * What the server says changed in what this client cached, by server procedure: `invalidate`
+ * without `input` means every input of `name`; `setData`'s `data` is what a call of
+ * `name(input)` resolves to.
+ */
+export type CacheUpdate<T extends SchemaOrServer = Schema> = {
+  [K in keyof SchemaOf<T>["server"] & string]:
+    | { readonly type: "invalidate"; readonly name: K; readonly input?: InputOf<SchemaOf<T>["server"][K]> }
+    | { readonly type: "setData"; readonly name: K; readonly input: InputOf<SchemaOf<T>["server"][K]>; readonly data: CallResult<T, K> };
+}[keyof SchemaOf<T>["server"] & string];

@@ -5,13 +5,14 @@
 import { ChatterError, isErrorCode } from "./errors.ts";
 import { cancelled, errorFrame, invalid, isIssue, json, short, tooLarge } from "./frames.ts";
 import { background } from "./liveness.ts";
-import { CALL, CANCEL, ERROR, GOAWAY, HELLO, isValidId, NOTIFY, PING, PONG, PONG_FRAME, RESULT } from "./protocol.ts";
+import { CALL, CANCEL, ERROR, GOAWAY, HELLO, INVALIDATE, isValidId, NOTIFY, PING, PONG, PONG_FRAME, RESULT, SET_DATA } from "./protocol.ts";
 import type { Procedure, Procedures } from "./schema.ts";
 import { Task } from "./task.ts";
 import type { CallOptions, ProcedureContext } from "./types.ts";
 import { validate, type Checked } from "./validate.ts";
 
 export type Handler = (...args: any[]) => unknown;
+export type ControlKind = typeof HELLO | typeof GOAWAY | typeof INVALIDATE | typeof SET_DATA;
 
 /** Settings a whole server (or one client) shares across its connections. */
 export interface PeerConfig {
@@ -58,8 +59,8 @@ export interface PeerEvents {
   report(error: unknown, procedure?: string): void;
   /** The other end broke the protocol (the server closes the socket; a client reports it). */
   violation(message: string): void;
-  /** A HELLO or GOAWAY frame: the connection's business, not the engine's. */
-  control(kind: typeof HELLO | typeof GOAWAY, frame: unknown[]): void;
+  /** A frame that is the connection's business, not the engine's: HELLO, GOAWAY, and (to a client) cache updates. */
+  control(kind: ControlKind, frame: unknown[]): void;
 }
 
 interface PendingCall {
@@ -295,6 +296,10 @@ export class Peer {
         return;
       case HELLO:
       case GOAWAY:
+        return this.events.control(msg[0], msg);
+      case INVALIDATE:
+      case SET_DATA:
+        if (this.config.isServer) return this.violation("cache updates are sent by the server only");
         return this.events.control(msg[0], msg);
       default:
         return this.violation("unknown frame kind");

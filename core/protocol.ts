@@ -26,6 +26,11 @@ export const HELLO = 7;
  */
 export const GOAWAY = 8;
 
+/** `[INVALIDATE, name, input?]` (server → client): what the client cached for `name(input)` is stale; no input: every input of `name`. */
+export const INVALIDATE = 9;
+/** `[SET_DATA, name, input, data]` (server → client): `name(input)` now resolves to `data` (`input` null when it takes none). */
+export const SET_DATA = 10;
+
 export const PING_FRAME = `[${PING}]`;
 export const PONG_FRAME = `[${PONG}]`;
 /** The server's answer to HELLO: the params passed. */

@@ -4,7 +4,7 @@
 import { ChatterError } from "../core/errors.ts";
 import { errorFrame } from "../core/frames.ts";
 import type { Liveness } from "../core/liveness.ts";
-import { Peer, type Handler, type LocalProcedures, type PeerConfig, type PeerEvents, type Transport } from "../core/peer.ts";
+import { Peer, type ControlKind, type Handler, type LocalProcedures, type PeerConfig, type PeerEvents, type Transport } from "../core/peer.ts";
 import { CLOSE_INTERNAL, CLOSE_PROTOCOL, CLOSE_RESTART, CLOSE_TIMEOUT, CLOSE_UNAUTHORIZED, GOAWAY, GOAWAY_FRAME, HELLO, HELLO_FRAME } from "../core/protocol.ts";
 import type { CallOptions, MaybePromise, ProcedureContext } from "../core/types.ts";
 import type { Interest } from "./adapter.ts";
@@ -21,6 +21,8 @@ export interface ServerCore {
   report(error: unknown, procedure?: string, client?: Connection): void;
   /** Validates and encodes a NOTIFY once, then hands it to `send` (throws at once for a synchronous validator). */
   notify(name: string, input: unknown, send: (frame: string) => void): void;
+  /** Encodes an INVALIDATE (`data` absent) or SET_DATA frame once, then hands it to `send` (throws at once for a synchronous validator). */
+  cacheUpdate(name: string, input: unknown, data: { value: unknown } | undefined, hasInput: boolean, send: (frame: string) => void): void;
   /** The client passed `authenticate` (or there is none): it joins `clients`, `onConnect` runs. */
   admitted(client: Connection): void;
   /** Queues a connection's new batch; all of them go out in one microtask, or before a publish. */
@@ -81,6 +83,12 @@ export class Connection implements ServerClient, Transport, LocalProcedures, Pee
   }
   publish(topic: string, name: string, input?: unknown): void {
     this.core.notify(name, input, (frame) => this.core.broadcast(topic, frame, this));
+  }
+  invalidate(name: string, ...input: unknown[]): void {
+    this.core.cacheUpdate(name, input[0], undefined, input.length > 0, (frame) => this.peer.write(frame));
+  }
+  setData(name: string, input: unknown, data: unknown): void {
+    this.core.cacheUpdate(name, input, { value: data }, true, (frame) => this.peer.write(frame));
   }
   call(name: string, input?: unknown, options?: CallOptions): Promise<any> {
     return this.peer.call(name, input, options);
@@ -162,7 +170,7 @@ export class Connection implements ServerClient, Transport, LocalProcedures, Pee
     this.peer.write(errorFrame(0, new ChatterError("PROTOCOL", message)));
     this.close(CLOSE_PROTOCOL, "protocol error");
   }
-  control(kind: typeof HELLO | typeof GOAWAY, frame: unknown[]): void {
+  control(kind: ControlKind, frame: unknown[]): void {
     if (kind === GOAWAY) {
       // The client's answer to GOAWAY: no call of its is still on the way.
       if (this.phase !== "goaway") return this.peer.violation("unexpected GOAWAY");

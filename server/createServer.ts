@@ -2,9 +2,9 @@
 // connections share (procedures, publish, the adapter) and the lifecycle around them
 // (heartbeat, shutdown); each socket's own work is its Connection's.
 import { ChatterError } from "../core/errors.ts";
-import { short, tooLarge } from "../core/frames.ts";
+import { invalid, short, tooLarge } from "../core/frames.ts";
 import { own, type Handler } from "../core/peer.ts";
-import { CLOSE_GOING_AWAY, CLOSE_RESTART, NOTIFY } from "../core/protocol.ts";
+import { CLOSE_GOING_AWAY, CLOSE_RESTART, INVALIDATE, NOTIFY, SET_DATA } from "../core/protocol.ts";
 import type { Procedures, Schema } from "../core/schema.ts";
 import { validate } from "../core/validate.ts";
 import { clientTopic, Interest } from "./adapter.ts";
@@ -83,6 +83,26 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
         (error) => report(error, name),
       );
     },
+    cacheUpdate(name, input, data, hasInput, send) {
+      const def = own(schema.server, name);
+      if (!def) throw new ChatterError("NOT_FOUND", `No server procedure "${short(name)}" to update in the clients' caches`);
+      const encode = (frame: unknown[]) => {
+        const text = JSON.stringify(frame);
+        if (tooLarge(text, maxPayload)) throw new ChatterError("TOO_LARGE", `The cache update of "${short(name)}" is larger than ${maxPayload} bytes`);
+        send(text);
+      };
+      if (!data) return encode(hasInput && input !== undefined ? [INVALIDATE, name, input] : [INVALIDATE, name]);
+      // Parsed like the procedure's own result: what the cache holds is what a call would resolve to.
+      validate(
+        def.output,
+        data.value,
+        (result) => {
+          if (result.issues) throw invalid("BAD_OUTPUT", name, result.issues);
+          encode([SET_DATA, name, input ?? null, result.value ?? null]);
+        },
+        (error) => report(error, name),
+      );
+    },
     admitted(client) {
       clients.set(client.id, client);
       if (core.interest) client.subscribe(clientTopic(client.id)); // reachable from any instance by id
@@ -154,6 +174,12 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
     },
     publish(topic: string, name: string, input?: unknown) {
       core.notify(name, input, (frame) => core.broadcast(topic, frame));
+    },
+    invalidate(topic: string, name: string, ...input: unknown[]) {
+      core.cacheUpdate(name, input[0], undefined, input.length > 0, (frame) => core.broadcast(topic, frame));
+    },
+    setData(topic: string, name: string, input: unknown, data: unknown) {
+      core.cacheUpdate(name, input, { value: data }, true, (frame) => core.broadcast(topic, frame));
     },
     shutdown({ timeout = 10_000, reason = "server shutting down" } = {}) {
       if (draining) return draining.done;

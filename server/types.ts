@@ -1,6 +1,6 @@
 import type { Adapter } from "./adapter.ts";
 import type { Schema } from "../core/schema.ts";
-import type { CallArgs, CallOptions, MaybePromise, OutputOf, ParsedInputOf, ProcedureContext, PublishArgs, ReturnOf } from "../core/types.ts";
+import type { CallArgs, CallOptions, InputOf, MaybePromise, OutputOf, ParsedInputOf, ProcedureContext, PublishArgs, ReturnOf, Sendable } from "../core/types.ts";
 
 /** The part of Bun's `ServerWebSocket` Chatter uses (declared here so no Bun type leaks into `.d.ts`). */
 export interface BunSocket {
@@ -23,6 +23,9 @@ export interface BunServer {
 
 export type State = Record<string, unknown>;
 
+/** The input of a cache entry, as the client's call passed it (`undefined` for a procedure that takes none). */
+type CacheInput<P> = Sendable<InputOf<P>>;
+
 /** The connection a server procedure is called with: one connected client. */
 export interface ServerClient<TSchema extends Schema = Schema, TState extends State = State> {
   /** Unique per connection, across instances. */
@@ -39,6 +42,14 @@ export interface ServerClient<TSchema extends Schema = Schema, TState extends St
   isSubscribed(topic: string): boolean;
   /** Calls `name` on every client subscribed to `topic` except this one (Bun's `ws.publish`). */
   publish<K extends keyof TSchema["client"] & string>(topic: string, name: K, ...input: PublishArgs<TSchema["client"][K]>): void;
+  /**
+   * Tells this client that what it cached for the server procedure `name(input)` is stale
+   * (without `input`: every input of `name`); under a provider, active queries refetch.
+   * Sent after the answers written before it.
+   */
+  invalidate<K extends keyof TSchema["server"] & string>(name: K, input?: CacheInput<TSchema["server"][K]>): void;
+  /** Puts `data` in this client's cache as what `name(input)` resolves to, parsed by `name`'s output schema first (`BAD_OUTPUT` if it fails). */
+  setData<K extends keyof TSchema["server"] & string>(name: K, input: CacheInput<TSchema["server"][K]>, data: ReturnOf<TSchema["server"][K]>): void;
   /** Calls a procedure of this client and resolves to its result. */
   call<K extends keyof TSchema["client"] & string>(
     name: K,
@@ -114,6 +125,10 @@ export interface ChatterServer<TSchema extends Schema = Schema, TProcedures = un
   readonly handler: BunWebSocketHandler;
   /** Calls `name` on every client subscribed to `topic`, encoded once, through Bun's native publish. */
   publish<K extends keyof TSchema["client"] & string>(topic: string, name: K, ...input: PublishArgs<TSchema["client"][K]>): void;
+  /** `client.invalidate` for every subscriber of `topic` (on every instance, through the adapter), encoded once. */
+  invalidate<K extends keyof TSchema["server"] & string>(topic: string, name: K, input?: CacheInput<TSchema["server"][K]>): void;
+  /** `client.setData` for every subscriber of `topic` (on every instance), validated and encoded once. */
+  setData<K extends keyof TSchema["server"] & string>(topic: string, name: K, input: CacheInput<TSchema["server"][K]>, data: ReturnOf<TSchema["server"][K]>): void;
   /** The connected clients by id. */
   readonly clients: ReadonlyMap<string, ServerClient<TSchema, TState>>;
   /** Closes every connection with 1001 (clients reconnect, elsewhere if a balancer says so), and the adapter. */
