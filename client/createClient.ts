@@ -6,6 +6,7 @@ import { backoff, Liveness, tickOf } from "../core/liveness.ts";
 import { own, Peer, type Handler } from "../core/peer.ts";
 import { CLOSE_NORMAL, CLOSE_UNAUTHORIZED, GOAWAY, GOAWAY_FRAME, HELLO, INVALIDATE, PING_FRAME } from "../core/protocol.ts";
 import type { Schema } from "../core/schema.ts";
+import type { StreamOptions } from "../core/streams.ts";
 import type { CallOptions } from "../core/types.ts";
 import type { CacheUpdate, ChatterClient, ClientOptions, ClientStatus, SchemaOf, SchemaOrServer, WebSocketConstructor, WebSocketLike } from "./types.ts";
 
@@ -79,6 +80,9 @@ class Client implements ChatterClient<Schema> {
 
   // Arrow fields: the methods stay bound when an app passes `socket.call` around.
   call = (name: string, input?: unknown, options?: CallOptions): Promise<never> => this.peer.call(name, input, options) as Promise<never>;
+
+  stream = (name: string, input?: unknown, options?: StreamOptions): AsyncIterableIterator<never> =>
+    this.peer.stream(name, input, options) as AsyncIterableIterator<never>;
 
   implement = (name: string, handler: Handler): (() => void) => {
     if (!own(this.schema.client, name)) throw new TypeError(`implement: "${name}" is not a client procedure of the schema`);

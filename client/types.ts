@@ -1,5 +1,6 @@
 import type { Schema } from "../core/schema.ts";
-import type { CallArgs, CallOptions, InputOf, Jsonify, MaybePromise, OutputOf, ParsedInputOf, ProcedureContext, ReturnOf } from "../core/types.ts";
+import type { StreamOptions } from "../core/streams.ts";
+import type { CallArgs, CallName, CallOptions, InputOf, ItemOf, Jsonify, StreamName, MaybePromise, OutputOf, ParsedInputOf, ProcedureContext, ReturnOf } from "../core/types.ts";
 
 /** The part of the standard `WebSocket` Chatter uses: browsers, Bun, Deno and the `ws` package all fit. */
 export interface WebSocketLike {
@@ -82,7 +83,12 @@ export type CallResult<T, K extends PropertyKey> = Jsonify<
 export interface ChatterClient<T extends SchemaOrServer = Schema> {
   readonly schema: SchemaOf<T>;
   /** Calls a server procedure; waits for the socket when it is not open yet. */
-  call<K extends keyof SchemaOf<T>["server"] & string>(name: K, ...args: CallArgs<SchemaOf<T>["server"][K], CallOptions>): Promise<CallResult<T, K>>;
+  call<K extends CallName<SchemaOf<T>["server"]>>(name: K, ...args: CallArgs<SchemaOf<T>["server"][K], CallOptions>): Promise<CallResult<T, K>>;
+  /**
+   * Opens a server stream: iterate it with `for await`. `break` (or the `signal`) stops the
+   * producer; the producer runs at most `window` items ahead of the loop.
+   */
+  stream<K extends StreamName<SchemaOf<T>["server"]>>(name: K, ...args: CallArgs<SchemaOf<T>["server"][K], StreamOptions>): AsyncIterableIterator<StreamItem<T, K>>;
   /** Implements a client procedure; the latest registration of a name wins until removed. Returns its remover. */
   implement<K extends keyof SchemaOf<T>["client"] & string>(name: K, handler: ClientProcedure<SchemaOf<T>["client"][K]>): () => void;
   readonly status: ClientStatus;
@@ -97,6 +103,9 @@ export interface ChatterClient<T extends SchemaOrServer = Schema> {
   /** Closes the connection for good: waiting calls reject with `DISCONNECTED`. */
   close(): void;
 }
+
+/** What each item of the server stream `K` arrives as: the JSON of the server's parsed item. */
+export type StreamItem<T, K extends PropertyKey> = Jsonify<ItemOf<SchemaOf<T>["server"][K & keyof SchemaOf<T>["server"]]>>;
 
 /**
  * What the server says changed in what this client cached, by server procedure: `invalidate`

@@ -5,8 +5,10 @@
 import { ChatterError, isErrorCode } from "./errors.ts";
 import { cancelled, errorFrame, invalid, isIssue, json, short, tooLarge } from "./frames.ts";
 import { background } from "./liveness.ts";
-import { CALL, CANCEL, ERROR, GOAWAY, HELLO, INVALIDATE, isValidId, NOTIFY, PING, PONG, PONG_FRAME, RESULT, SET_DATA } from "./protocol.ts";
+import { CALL, CANCEL, CREDIT, END, ERROR, GOAWAY, HELLO, INVALIDATE, isValidId, ITEM, NOTIFY, PING, PONG, PONG_FRAME, RESULT, SET_DATA, STREAM } from "./protocol.ts";
 import type { Procedure, Procedures } from "./schema.ts";
+import type { StandardSchemaV1 } from "./standard.ts";
+import { Inbound, Outbound, type StreamHost, type StreamOptions } from "./streams.ts";
 import { Task } from "./task.ts";
 import type { CallOptions, ProcedureContext } from "./types.ts";
 import { validate, type Checked } from "./validate.ts";
@@ -74,8 +76,6 @@ interface PendingCall {
   readonly deadline: number;
   readonly signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
-  /** Its CALL frame while it waits for the transport to be ready; cleared once written. */
-  queued: string | undefined;
 }
 
 /** The longest delay `setTimeout` takes as is. */
@@ -86,11 +86,13 @@ const MAX_TIMER = 2_147_483_647;
  */
 const MAX_BATCH = 16_384;
 
-export class Peer {
+export class Peer implements StreamHost {
   private pending: Map<number, PendingCall> | undefined;
   private running: Map<number, Task> | undefined;
-  /** Calls waiting for the transport to be ready, in call order. */
-  private queue: Set<number> | undefined;
+  /** CALL and STREAM frames waiting for the transport to be ready, by id, in call order. */
+  private queue: Map<number, string> | undefined;
+  /** The streams this end consumes, by id. */
+  private streams: Map<number, Inbound> | undefined;
   private lastId = 0;
   private violations = 0;
   /** Set once the connection is over for good: new calls fail with it. */
@@ -117,6 +119,7 @@ export class Peer {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(cancelled(name, signal));
     if (this.ended) return Promise.reject(this.ended);
+    if (own(this.config.remote, name)?.stream) return Promise.reject(new ChatterError("NOT_FOUND", `"${short(name)}" is a stream: iterate stream("${short(name)}", input) instead of calling it`));
     const pending = (this.pending ??= new Map());
     if (pending.size >= this.config.maxOutgoing) {
       return Promise.reject(new ChatterError("OVERLOADED", `Too many calls in flight (${this.config.maxOutgoing}); "${short(name)}" was not sent`));
@@ -139,7 +142,7 @@ export class Peer {
       // `Infinity` (or past what a timer takes) means no timeout: `setTimeout` would fire at once.
       const timed = !(timeout > MAX_TIMER); // NaN gets a timer (and times out at once), never none
       const custom = timeout !== this.config.timeout || !(timeout > 0 && timed);
-      const call: PendingCall = { name, resolve, reject, timer: undefined, timeout, deadline: custom ? 0 : performance.now() + timeout, signal, onAbort: undefined, queued: undefined };
+      const call: PendingCall = { name, resolve, reject, timer: undefined, timeout, deadline: custom ? 0 : performance.now() + timeout, signal, onAbort: undefined };
       if (custom) call.timer = timed ? setTimeout(() => this.stop(id, "TIMEOUT"), timeout) : undefined;
       else this.sweepTimer ??= background(setTimeout(() => this.sweep(), timeout));
       if (signal) {
@@ -147,20 +150,49 @@ export class Peer {
         signal.addEventListener("abort", call.onAbort, { once: true });
       }
       pending.set(id, call);
-      if (this.transport.ready) this.write(frame, id);
-      else (call.queued = frame), (this.queue ??= new Set()).add(id);
+      this.send(frame, id);
     });
+  }
+
+  /** Opens a stream of the other end: an async iterator of its items (see core/streams.ts). */
+  stream(name: string, input: unknown, options?: StreamOptions): AsyncIterableIterator<unknown> {
+    if (options?.signal?.aborted) throw cancelled(name, options.signal);
+    if (this.ended) throw this.ended;
+    const def = own(this.config.remote, name);
+    if (def && !def.stream) throw new ChatterError("NOT_FOUND", `"${short(name)}" is not a stream: call("${short(name)}", input) instead`);
+    const streams = (this.streams ??= new Map());
+    if (streams.size + this.pendingCount >= this.config.maxOutgoing) {
+      throw new ChatterError("OVERLOADED", `Too many calls in flight (${this.config.maxOutgoing}); the stream "${short(name)}" was not opened`);
+    }
+    const id = ++this.lastId;
+    const inbound = new Inbound(id, name, this, options);
+    const frame = `[${STREAM},${id},${inbound.window},${JSON.stringify(name)}${input === undefined ? "" : `,${json(input)}`}]`;
+    if (tooLarge(frame, this.config.maxPayload)) throw new ChatterError("TOO_LARGE", `The input of "${short(name)}" is larger than ${this.config.maxPayload} bytes`);
+    streams.set(id, inbound);
+    this.send(frame, id);
+    return inbound;
+  }
+
+  /** A stream is over (the `StreamHost` side of the engine). */
+  forget(id: number): void {
+    this.streams?.delete(id);
+    this.queue?.delete(id);
+  }
+
+  /** Sends a CALL or STREAM frame now, or queues it until the transport is ready. */
+  private send(frame: string, id: number): void {
+    if (this.transport.ready) this.write(frame, id);
+    else (this.queue ??= new Map()).set(id, frame);
   }
 
   /** The transport became ready: the queued calls go out, in call order. */
   resume(): void {
     const queue = this.queue;
     if (!queue?.size) return;
-    for (const id of queue) {
+    for (const [id, frame] of queue) {
       if (!this.transport.ready) return; // e.g. `onOpen` closed it again: the rest wait on
       queue.delete(id);
-      const call = this.pending?.get(id);
-      if (call?.queued) this.write(call.queued, id), (call.queued = undefined);
+      this.write(frame, id);
     }
   }
 
@@ -236,7 +268,7 @@ export class Peer {
     if (final) this.ended = error.code === "DISCONNECTED" ? error : new ChatterError("DISCONNECTED", error.message);
     if (this.pending?.size) {
       const calls: PendingCall[] = [];
-      for (const [id, call] of this.pending) if (final || !call.queued) calls.push(call), this.settle(id);
+      for (const [id, call] of this.pending) if (final || !this.queue?.has(id)) calls.push(call), this.settle(id);
       for (const call of calls) call.reject(error);
     }
     if (this.sweepTimer !== undefined && !this.pending?.size) {
@@ -247,6 +279,8 @@ export class Peer {
       for (const task of this.running.values()) task.cancel(error);
       this.running.clear();
     }
+    if (this.streams?.size) for (const inbound of [...this.streams.values()]) if (final || !this.queue?.has(inbound.id)) inbound.end(error);
+    if (final) this.queue?.clear();
   }
 
   /** The other end broke the protocol. Counted, so a batch stops at its first bad frame. */
@@ -297,6 +331,15 @@ export class Peer {
       case HELLO:
       case GOAWAY:
         return this.events.control(msg[0], msg);
+      case STREAM:
+        return this.onStream(msg);
+      case ITEM:
+        return this.onItem(msg);
+      case END:
+        if (!isValidId(msg[1])) return this.violation("END needs a stream id");
+        return this.streams?.get(msg[1])?.end();
+      case CREDIT:
+        return this.onCredit(msg);
       case INVALIDATE:
       case SET_DATA:
         if (this.config.isServer) return this.violation("cache updates are sent by the server only");
@@ -311,8 +354,10 @@ export class Peer {
   /** Times out or cancels call `id`, and tells the other end to stop it if it was sent. */
   private stop(id: number, code: "TIMEOUT" | "CANCELLED"): void {
     const call = this.pending?.get(id);
-    if (!call || !this.settle(id)) return;
-    if (!call.queued) this.write(`[${CANCEL},${id}]`);
+    if (!call) return;
+    const sent = !this.queue?.has(id);
+    if (!this.settle(id)) return;
+    if (sent) this.write(`[${CANCEL},${id}]`);
     call.reject(
       code === "TIMEOUT" ? new ChatterError("TIMEOUT", `The call "${short(call.name)}" timed out after ${call.timeout} ms`) : cancelled(call.name, call.signal!),
     );
@@ -333,10 +378,11 @@ export class Peer {
     }
   }
 
-  /** Fails one waiting call (e.g. its frame could not be sent). */
+  /** Fails one waiting call or stream (e.g. its frame could not be sent). */
   private fail(id: number, error: ChatterError): void {
     const call = this.pending?.get(id);
     if (call && this.settle(id)) call.reject(error);
+    else this.streams?.get(id)?.end(error);
   }
 
   private onResult(msg: unknown[]): void {
@@ -360,8 +406,35 @@ export class Peer {
       Array.isArray(issues) ? { issues: issues.filter(isIssue) } : undefined,
     );
     if (id === 0) return void (this.config.isServer || this.events.report(error));
-    const call = isValidId(id) ? this.pending?.get(id) : undefined;
-    if (call && this.settle(id as number)) call.reject(error);
+    if (!isValidId(id)) return;
+    const call = this.pending?.get(id);
+    if (call && this.settle(id)) call.reject(error);
+    else this.streams?.get(id)?.end(error);
+  }
+
+  /** The next item of a stream this end consumes; the server parses it first (it never trusts a client). */
+  private onItem(msg: unknown[]): void {
+    const id = msg[1];
+    if (!isValidId(id)) return this.violation("ITEM needs a stream id");
+    const inbound = this.streams?.get(id);
+    if (!inbound) return; // late, after a cancel or a timeout: dropped
+    const def = this.config.isServer ? own(this.config.remote, inbound.name) : undefined;
+    validate(
+      def?.stream,
+      msg[2],
+      (result) => {
+        if (result.issues) return inbound.stop(invalid("BAD_OUTPUT", inbound.name, result.issues));
+        if (!inbound.push(result.value)) this.violation("a stream sent more items than it was granted");
+      },
+      (error) => inbound.stop(ChatterError.from(error)),
+    );
+  }
+
+  private onCredit(msg: unknown[]): void {
+    const [, id, n] = msg;
+    if (!isValidId(id) || !isValidId(n)) return this.violation("CREDIT needs a stream id and a positive count");
+    const task = this.running?.get(id);
+    if (task instanceof Outbound) task.grant(n);
   }
 
   /** Removes a waiting call, its timer and its place in the queue; false if it was already settled. */
@@ -371,7 +444,7 @@ export class Peer {
     this.pending!.delete(id);
     if (call.timer !== undefined) clearTimeout(call.timer);
     if (call.onAbort) call.signal!.removeEventListener("abort", call.onAbort);
-    if (call.queued) this.queue!.delete(id);
+    this.queue?.delete(id);
     if (this.onIdle) this.checkIdle();
     return true;
   }
@@ -400,11 +473,86 @@ export class Peer {
     const def = own(this.config.local, name);
     const handler = def && this.procedures.find(name);
     if (!handler) return void this.write(errorFrame(id, new ChatterError("NOT_FOUND", `No procedure "${short(name)}"`)));
+    if (def.stream) return void this.write(errorFrame(id, new ChatterError("NOT_FOUND", `"${short(name)}" is a stream: open it with stream()`)));
     const task = new Task(id, name);
     this.run(task, def, handler, msg[3]);
     // Only a call still running after its synchronous part needs an entry (for CANCEL, duplicate
     // ids and the cap): a synchronous procedure costs no map operation, and an idle connection no map.
     if (!task.done) (this.running ??= new Map()).set(id, task);
+  }
+
+  /** `[STREAM, id, credit, name, input?]`: runs a stream procedure while it holds the slot of a call. */
+  private onStream(msg: unknown[]): void {
+    const [, id, credit, name, input] = msg;
+    if (!isValidId(id) || !isValidId(credit) || typeof name !== "string") return this.violation("STREAM needs an id, a positive credit and a name");
+    const running = (this.running ??= new Map());
+    if (running.has(id)) return this.violation(`call id ${id} is already in flight`);
+    if (running.size >= this.config.maxIncoming) {
+      return void this.write(errorFrame(id, new ChatterError("OVERLOADED", `Too many calls in flight (${this.config.maxIncoming})`)));
+    }
+    const def = own(this.config.local, name);
+    const handler = def && this.procedures.find(name);
+    if (!handler) return void this.write(errorFrame(id, new ChatterError("NOT_FOUND", `No procedure "${short(name)}"`)));
+    if (!def.stream) return void this.write(errorFrame(id, new ChatterError("NOT_FOUND", `"${short(name)}" is not a stream: call it`)));
+    const task = new Outbound(id, name, credit);
+    running.set(id, task);
+    validate(
+      def.input,
+      input,
+      (checked) => void this.produce(task, def.stream!, handler, checked),
+      (error) => this.failTask(task, error),
+    );
+  }
+
+  /**
+   * Advances the producer's iterator only while it holds credit. The slot is kept until its
+   * `finally` has run, whatever ended it (the Rapid Reset rule, as for calls).
+   */
+  private async produce(task: Outbound, schema: StandardSchemaV1, handler: Handler, checked: Checked): Promise<void> {
+    if (task.cancelled) return void this.finish(task);
+    if (checked.issues) return this.failTask(task, invalid("BAD_INPUT", task.name, checked.issues));
+    let iterator: AsyncIterator<unknown>;
+    try {
+      const out = this.procedures.invoke(handler, checked.value, task);
+      const iterable = (isThenable(out) ? await out : out) as AsyncIterable<unknown> | null | undefined;
+      if (typeof iterable?.[Symbol.asyncIterator] !== "function") throw new TypeError(`The stream procedure "${short(task.name)}" returned no AsyncIterable`);
+      iterator = iterable[Symbol.asyncIterator]();
+    } catch (error) {
+      return this.failTask(task, error);
+    }
+    let failure: unknown;
+    let ended = false;
+    try {
+      while (!task.cancelled) {
+        if (task.credit === 0) {
+          await task.waitForCredit();
+          continue;
+        }
+        const step = await iterator.next();
+        if (task.cancelled) break;
+        if (step.done) {
+          ended = true;
+          break;
+        }
+        const item: Checked = this.config.isServer ? await parse(schema, step.value) : { value: step.value };
+        if (item.issues) throw invalid("BAD_OUTPUT", task.name, item.issues);
+        const frame = `[${ITEM},${task.id},${json(item.value)}]`;
+        if (tooLarge(frame, this.config.maxPayload)) throw new ChatterError("TOO_LARGE", `An item of "${short(task.name)}" is larger than ${this.config.maxPayload} bytes`);
+        task.credit--;
+        this.write(frame);
+      }
+    } catch (error) {
+      failure = error ?? new ChatterError("INTERNAL");
+    }
+    if (!ended) {
+      try {
+        await iterator.return?.(); // runs the generator's `finally`
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure !== undefined) return this.failTask(task, failure);
+    if (this.finish(task)) this.write(`[${END},${task.id}]`);
   }
 
   private onNotify(msg: unknown[]): void {
@@ -489,6 +637,11 @@ export class Peer {
 /** An own property of a procedure table: `__proto__`, `toString`… are just unknown names. */
 export function own(table: Procedures, name: string): Procedure | undefined {
   return Object.hasOwn(table, name) ? table[name] : undefined;
+}
+
+/** `validate` as a promise, for the producer's loop (already async). */
+function parse(schema: StandardSchemaV1, value: unknown): Promise<Checked> {
+  return new Promise((resolve, reject) => validate(schema, value, resolve, reject));
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -31,6 +31,15 @@ export const INVALIDATE = 9;
 /** `[SET_DATA, name, input, data]` (server → client): `name(input)` now resolves to `data` (`input` null when it takes none). */
 export const SET_DATA = 10;
 
+/** `[STREAM, id, credit, name, input?]`: open the stream `name`; the producer may send `credit` items before more is granted. */
+export const STREAM = 11;
+/** `[ITEM, id, value]`: the next item of stream `id`. */
+export const ITEM = 12;
+/** `[END, id]`: stream `id` is over (a failed stream ends with ERROR instead). */
+export const END = 13;
+/** `[CREDIT, id, n]`: the consumer of stream `id` read `n` more items: the producer may send `n` more. */
+export const CREDIT = 14;
+
 export const PING_FRAME = `[${PING}]`;
 export const PONG_FRAME = `[${PONG}]`;
 /** The server's answer to HELLO: the params passed. */

@@ -2,14 +2,18 @@ import type { StandardSchemaV1 } from "./standard.ts";
 import { isStandardSchema } from "./standard.ts";
 import type { Issue } from "./errors.ts";
 
-/** A procedure: what it takes and, optionally, what it returns. */
+/** A procedure: what it takes and, optionally, what it returns — or, for a stream, the schema of each item it yields. */
 export interface Procedure<I extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined, O extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined> {
   readonly input?: I;
   readonly output?: O;
+  readonly stream?: StandardSchemaV1;
 }
 
 /** A procedure as written in `createSchema`: `{ input?, output? }` or the shorthand shape of the input. */
-export type ProcedureDefinition = { readonly input?: StandardSchemaV1; readonly output?: StandardSchemaV1 } | { readonly [field: string]: StandardSchemaV1 };
+export type ProcedureDefinition =
+  | { readonly input?: StandardSchemaV1; readonly output?: StandardSchemaV1 }
+  | { readonly input?: StandardSchemaV1; readonly stream: StandardSchemaV1 }
+  | { readonly [field: string]: StandardSchemaV1 };
 
 export type ProcedureDefinitions = { readonly [name: string]: ProcedureDefinition };
 
@@ -24,8 +28,8 @@ type ShapeType<S extends { readonly [field: string]: StandardSchemaV1 }, T exten
 type Infer<S extends StandardSchemaV1, T extends "input" | "output"> = NonNullable<S["~standard"]["types"]>[T];
 type Flatten<T> = { [K in keyof T]: T[K] } & {};
 
-/** Turns a definition into `{ input?, output? }`; the shorthand's keys are not only `input`/`output`. */
-export type Normalize<D> = [Exclude<keyof D, "input" | "output">] extends [never]
+/** Turns a definition into `{ input?, output? }` or `{ input?, stream }`; the shorthand's keys are not only `input`/`output`/`stream`. */
+export type Normalize<D> = [Exclude<keyof D, "input" | "output" | "stream">] extends [never]
   ? D
   : D extends { readonly [field: string]: StandardSchemaV1 }
     ? { readonly input: ShapeSchema<D> }
@@ -67,16 +71,22 @@ function normalizeSide(side: string, definitions: unknown): Procedures {
 
 function normalizeProcedure(side: string, name: string, definition: unknown): Procedure {
   const where = `createSchema: ${side} procedure "${name}"`;
-  if (!isPlainObject(definition)) throw new TypeError(`${where} must be { input?, output? } or an object of field schemas`);
+  if (!isPlainObject(definition)) throw new TypeError(`${where} must be { input?, output? }, { input?, stream } or an object of field schemas`);
   const keys = Object.keys(definition);
-  const isFullForm = keys.every((key) => key === "input" || key === "output");
+  const isFullForm = keys.every((key) => key === "input" || key === "output" || key === "stream");
   const fields = definition as Record<string, unknown>;
   for (const key of keys) {
     if (!isStandardSchema(fields[key])) {
       throw new TypeError(`${where}: "${key}" is not a schema (expected a Standard Schema such as a Zod, Valibot or ArkType schema)`);
     }
   }
-  if (isFullForm) return { input: fields.input as StandardSchemaV1 | undefined, output: fields.output as StandardSchemaV1 | undefined };
+  if (isFullForm && fields.stream && fields.output) throw new TypeError(`${where}: a stream has no "output" (each item is checked against "stream")`);
+  if (isFullForm) {
+    const procedure: { input?: StandardSchemaV1; output?: StandardSchemaV1; stream?: StandardSchemaV1 } = { input: fields.input as StandardSchemaV1 | undefined };
+    if (fields.stream) procedure.stream = fields.stream as StandardSchemaV1;
+    else procedure.output = fields.output as StandardSchemaV1 | undefined;
+    return procedure;
+  }
   return { input: shapeSchema(fields as Record<string, StandardSchemaV1>) };
 }
 

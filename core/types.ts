@@ -20,8 +20,16 @@ export type ParsedInputOf<P> = P extends { readonly input: infer I } ? InferOut<
 /** What the server gets from a client procedure: its output schema's output (the server parses it), else `Fallback`. */
 export type OutputOf<P, Fallback = unknown> = P extends { readonly output: infer O } ? InferOut<O> : Fallback;
 
-/** What an implementation may return: the output schema's input type, else anything. */
-export type ReturnOf<P> = P extends { readonly output: infer O } ? InferIn<O> : unknown;
+/** What an implementation may return: the output schema's input type, else anything; for a stream, an `AsyncIterable` of the item schema's input type. */
+export type ReturnOf<P> = P extends { readonly stream: infer S } ? AsyncIterable<InferIn<S>> : P extends { readonly output: infer O } ? InferIn<O> : unknown;
+
+/** What the server gets from each item of a stream: the item schema's output (the server parses it). */
+export type ItemOf<P> = P extends { readonly stream: infer S } ? InferOut<S> : never;
+
+/** The names of `S`'s plain procedures (what `call` takes)… */
+export type CallName<S> = { [K in keyof S]: S[K] extends { readonly stream: StandardSchemaV1 } ? never : K }[keyof S] & string;
+/** …and of its streams (what `stream` takes). */
+export type StreamName<S> = { [K in keyof S]: S[K] extends { readonly stream: StandardSchemaV1 } ? K : never }[keyof S] & string;
 
 /**
  * What `T` becomes through `JSON.stringify` then `JSON.parse`, as tRPC's `Serialize`: a

@@ -6,6 +6,7 @@ import { errorFrame } from "../core/frames.ts";
 import type { Liveness } from "../core/liveness.ts";
 import { Peer, type ControlKind, type Handler, type LocalProcedures, type PeerConfig, type PeerEvents, type Transport } from "../core/peer.ts";
 import { CLOSE_INTERNAL, CLOSE_PROTOCOL, CLOSE_RESTART, CLOSE_TIMEOUT, CLOSE_UNAUTHORIZED, GOAWAY, GOAWAY_FRAME, HELLO, HELLO_FRAME } from "../core/protocol.ts";
+import type { StreamOptions } from "../core/streams.ts";
 import type { CallOptions, MaybePromise, ProcedureContext } from "../core/types.ts";
 import type { Interest } from "./adapter.ts";
 import type { BunServer, BunSocket, ServerClient, State } from "./types.ts";
@@ -92,6 +93,9 @@ export class Connection implements ServerClient, Transport, LocalProcedures, Pee
   }
   call(name: string, input?: unknown, options?: CallOptions): Promise<any> {
     return this.peer.call(name, input, options);
+  }
+  stream(name: string, input?: unknown, options?: StreamOptions): AsyncIterableIterator<never> {
+    return this.peer.stream(name, input, options) as AsyncIterableIterator<never>;
   }
   get(key: string): any {
     if (this.store && Object.hasOwn(this.store, key)) return this.store[key];

@@ -1,6 +1,7 @@
 import type { Adapter } from "./adapter.ts";
 import type { Schema } from "../core/schema.ts";
-import type { CallArgs, CallOptions, InputOf, MaybePromise, OutputOf, ParsedInputOf, ProcedureContext, PublishArgs, ReturnOf, Sendable } from "../core/types.ts";
+import type { StreamOptions } from "../core/streams.ts";
+import type { CallArgs, CallName, CallOptions, InputOf, ItemOf, StreamName, MaybePromise, OutputOf, ParsedInputOf, ProcedureContext, PublishArgs, ReturnOf, Sendable } from "../core/types.ts";
 
 /** The part of Bun's `ServerWebSocket` Chatter uses (declared here so no Bun type leaks into `.d.ts`). */
 export interface BunSocket {
@@ -51,10 +52,9 @@ export interface ServerClient<TSchema extends Schema = Schema, TState extends St
   /** Puts `data` in this client's cache as what `name(input)` resolves to, parsed by `name`'s output schema first (`BAD_OUTPUT` if it fails). */
   setData<K extends keyof TSchema["server"] & string>(name: K, input: CacheInput<TSchema["server"][K]>, data: ReturnOf<TSchema["server"][K]>): void;
   /** Calls a procedure of this client and resolves to its result. */
-  call<K extends keyof TSchema["client"] & string>(
-    name: K,
-    ...args: CallArgs<TSchema["client"][K], CallOptions>
-  ): Promise<OutputOf<TSchema["client"][K]>>;
+  call<K extends CallName<TSchema["client"]>>(name: K, ...args: CallArgs<TSchema["client"][K], CallOptions>): Promise<OutputOf<TSchema["client"][K]>>;
+  /** Opens a stream of this client's: iterate it with `for await`; `break` (or the `signal`) stops it. */
+  stream<K extends StreamName<TSchema["client"]>>(name: K, ...args: CallArgs<TSchema["client"][K], StreamOptions>): AsyncIterableIterator<ItemOf<TSchema["client"][K]>>;
   get<K extends keyof TState & string>(key: K): TState[K];
   set<K extends keyof TState & string>(key: K, value: TState[K]): void;
   close(code?: number, reason?: string): void;

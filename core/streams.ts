@@ -1,0 +1,182 @@
+// Streams over the engine, with credit-based flow control: the consumer grants a window
+// of items, the producer's generator is not advanced past the credit it holds, and the
+// consumer grants more as it reads. A consumer that stops reading pauses the producer,
+// so neither end buffers more than one window. See docs/protocol.md ("Streams").
+import { ChatterError } from "./errors.ts";
+import { cancelled, short } from "./frames.ts";
+import { CANCEL, CREDIT } from "./protocol.ts";
+import { Task } from "./task.ts";
+
+/** The window a consumer grants unless told otherwise. */
+export const DEFAULT_WINDOW = 16;
+/** The most credit a producer holds, whatever a consumer grants (a grant of 2^53 is this). */
+export const MAX_WINDOW = 1_024;
+
+export interface StreamOptions {
+  /** Aborting ends the loop with `CANCELLED` and aborts the producer's `signal`. */
+  signal?: AbortSignal;
+  /** Milliseconds the consumer waits for each next item before the stream fails with `TIMEOUT`. @default no limit */
+  timeout?: number;
+  /** Items the producer may send ahead of what the loop has read. @default 16 (at most 1,024) */
+  window?: number;
+}
+
+/** What an inbound stream needs of its engine. */
+export interface StreamHost {
+  write(frame: string): void;
+  /** The stream is over: drop it from the engine's map. */
+  forget(id: number): void;
+}
+
+type Waiter = { resolve: (result: IteratorResult<unknown>) => void; reject: (error: ChatterError) => void };
+
+/** The consumer's end of one stream: an async iterator fed by ITEM frames. */
+export class Inbound implements AsyncIterableIterator<unknown> {
+  private readonly buffer: unknown[] = [];
+  private waiter: Waiter | undefined;
+  /** Set when the stream is over: `null` for a normal end, else why it failed. */
+  private over: ChatterError | null | undefined;
+  /** Items read since the last grant. */
+  private read = 0;
+  /** Items the producer may still send before the next grant. */
+  private credit: number;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly onAbort: (() => void) | undefined;
+  readonly window: number;
+
+  constructor(
+    readonly id: number,
+    readonly name: string,
+    private readonly host: StreamHost,
+    private readonly options: StreamOptions | undefined,
+  ) {
+    this.window = this.credit = Math.max(1, Math.min(MAX_WINDOW, Math.floor(options?.window ?? DEFAULT_WINDOW) || DEFAULT_WINDOW));
+    const signal = options?.signal;
+    if (signal) {
+      this.onAbort = () => this.stop(cancelled(short(name), signal));
+      signal.addEventListener("abort", this.onAbort, { once: true });
+    }
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this;
+  }
+
+  /** An ITEM arrived. False if the producer sent more than it was granted (a protocol break). */
+  push(value: unknown): boolean {
+    if (this.over !== undefined) return true; // late, after a cancel: dropped
+    if (this.credit === 0) {
+      this.stop(new ChatterError("PROTOCOL", `The stream "${short(this.name)}" sent more items than it was granted`));
+      return false;
+    }
+    this.credit--;
+    if (this.waiter) this.deliver({ value, done: false });
+    else this.buffer.push(value);
+    return true;
+  }
+
+  /** The producer ended it (`error` undefined) or failed it; or the connection did. */
+  end(error?: ChatterError): void {
+    if (this.over !== undefined) return;
+    this.finish(error ?? null);
+    if (this.waiter && (error || !this.buffer.length)) {
+      if (error) this.reject(error);
+      else this.deliver({ value: undefined, done: true });
+    }
+  }
+
+  next(): Promise<IteratorResult<unknown>> {
+    if (this.buffer.length) {
+      const value = this.buffer.shift();
+      this.grant();
+      return Promise.resolve({ value, done: false });
+    }
+    if (this.over === null) return Promise.resolve({ value: undefined, done: true });
+    if (this.over) return Promise.reject(this.over);
+    if (this.waiter) return Promise.reject(new TypeError(`stream "${short(this.name)}": next() called before the previous one settled`));
+    return new Promise((resolve, reject) => {
+      this.waiter = { resolve, reject };
+      const timeout = this.options?.timeout;
+      if (timeout !== undefined && timeout < 2_147_483_647) {
+        this.timer = setTimeout(() => this.stop(new ChatterError("TIMEOUT", `The stream "${short(this.name)}" sent no item for ${timeout} ms`)), timeout);
+      }
+    });
+  }
+
+  /** `break` or `return` in the loop: the producer is told to stop. */
+  return(): Promise<IteratorResult<unknown>> {
+    this.stop(null);
+    return Promise.resolve({ value: undefined, done: true });
+  }
+
+  /** Ends the stream from this side: the producer is told to stop (its `signal` aborts); `null` ends it quietly. */
+  stop(reason: ChatterError | null): void {
+    if (this.over !== undefined) return;
+    this.host.write(`[${CANCEL},${this.id}]`);
+    this.buffer.length = 0;
+    this.finish(reason);
+    if (this.waiter) reason ? this.reject(reason) : this.deliver({ value: undefined, done: true });
+  }
+
+  private finish(reason: ChatterError | null): void {
+    this.over = reason;
+    clearTimeout(this.timer);
+    if (this.onAbort) this.options!.signal!.removeEventListener("abort", this.onAbort);
+    this.host.forget(this.id);
+  }
+
+  /** Half the window read: grant it back, so the producer rarely waits and never runs ahead. */
+  private grant(): void {
+    if (this.over !== undefined || ++this.read * 2 < this.window) return;
+    this.host.write(`[${CREDIT},${this.id},${this.read}]`);
+    this.credit += this.read;
+    this.read = 0;
+  }
+
+  private deliver(result: IteratorResult<unknown>): void {
+    const waiter = this.waiter!;
+    this.waiter = undefined;
+    clearTimeout(this.timer);
+    if (!result.done) this.grant();
+    waiter.resolve(result);
+  }
+
+  private reject(error: ChatterError): void {
+    const waiter = this.waiter!;
+    this.waiter = undefined;
+    waiter.reject(error);
+  }
+}
+
+/** The producer's end: a running procedure that also holds credit. */
+export class Outbound extends Task {
+  credit: number;
+  private wake: (() => void) | undefined;
+
+  constructor(id: number, name: string, credit: number) {
+    super(id, name);
+    this.credit = Math.min(credit, MAX_WINDOW);
+  }
+
+  /** A CREDIT frame: `n` more items may go (capped: a grant of 2^53 is not 2^53 buffered). */
+  grant(n: number): void {
+    this.credit = Math.min(MAX_WINDOW, this.credit + n);
+    this.wakeUp();
+  }
+
+  /** Resolves once there is credit again, or the stream was cancelled. */
+  waitForCredit(): Promise<void> {
+    return new Promise((resolve) => (this.wake = resolve));
+  }
+
+  override cancel(reason: ChatterError): void {
+    super.cancel(reason);
+    this.wakeUp();
+  }
+
+  private wakeUp(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+}
