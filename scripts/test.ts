@@ -2,6 +2,9 @@
 // file under `bun test`; ends with one line `N passed, N failed`. Under CI a
 // skipped test counts as failed (a missing binary must not pass silently).
 import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const ci = process.env.CI === "true" || process.env.CI === "1";
 let passed = 0;
@@ -37,25 +40,38 @@ check("build", ["npm", "run", "--silent", "build"]);
 // into the core tests, and the browser tests drive a real Chromium.
 const bun = process.execPath;
 const only = process.argv.slice(2);
-const groups: { name: string; command: string[] }[] = [
-  { name: "core", command: [bun, "test", "./core", "./client", "./server", "./redis", "./query", "./test/rpc", "./examples"] },
-  { name: "redis", command: [bun, "test", "./test/redis"] },
-  { name: "reliability", command: [bun, "test", "./test/reliability"] },
-  { name: "react", command: [bun, "test", "--preload", "./react/test/setup.ts", "./react"] },
+const groups: { name: string; args: string[]; before?: string[] }[] = [
+  { name: "core", args: ["./core", "./client", "./server", "./redis", "./query", "./test/rpc", "./examples"] },
+  { name: "redis", args: ["./test/redis"] },
+  { name: "reliability", args: ["./test/reliability"] },
+  { name: "react", args: ["--preload", "./react/test/setup.ts", "./react"] },
   // `--conditions browser`: solid-js's default export for Bun is its server build, which has no reactivity.
-  { name: "solid", command: [bun, "test", "--conditions", "browser", "--preload", "./solid/test/setup.ts", "./solid"] },
-  { name: "browser", command: ["sh", "-c", `npm run --silent build:web && "${bun}" test ./test/browser`] },
+  { name: "solid", args: ["--conditions", "browser", "--preload", "./solid/test/setup.ts", "./solid"] },
+  { name: "browser", args: ["./test/browser"], before: ["npm", "run", "--silent", "build:web"] },
 ];
+
+/** Counts from the JUnit report `bun test --reporter=junit` writes (not from its console text). */
+function report(file: string): { tests: number; failures: number; skipped: number } | undefined {
+  if (!existsSync(file)) return undefined;
+  const root = readFileSync(file, "utf8").match(/<testsuites\b[^>]*>/)?.[0] ?? "";
+  const attribute = (name: string) => Number(root.match(new RegExp(`\\b${name}="(\\d+)"`))?.[1] ?? 0);
+  return { tests: attribute("tests"), failures: attribute("failures"), skipped: attribute("skipped") };
+}
 
 for (const group of groups) {
   if (only.length && !only.includes(group.name)) continue;
-  const { out, ok } = step(`tests: ${group.name}`, group.command);
-  // `bun test` prints " 12 pass"; node:test prints "# pass 12".
-  const count = (word: string) => Number(out.match(new RegExp(`^\\s*(?:# )?(?:(\\d+) ${word}|${word} (\\d+))$`, "m"))?.slice(1).find(Boolean) ?? 0);
-  const skipped = count("skip") + count("skipped") + count("todo");
-  passed += count("pass");
-  failed += count("fail");
-  if (!ok && count("fail") === 0) {
+  if (group.before && !step(`${group.name}: set-up`, group.before).ok) {
+    failed++;
+    console.log(`✗ ${group.name}: set-up failed`);
+    continue;
+  }
+  const junit = join(mkdtempSync(join(tmpdir(), "chatter-test-")), "report.xml");
+  const { ok } = step(`tests: ${group.name}`, [bun, "test", "--reporter=junit", `--reporter-outfile=${junit}`, ...group.args]);
+  const counts = report(junit) ?? { tests: 0, failures: 0, skipped: 0 };
+  const skipped = counts.skipped;
+  passed += counts.tests - counts.failures - skipped;
+  failed += counts.failures;
+  if (!ok && counts.failures === 0) {
     failed++; // crashed, or no test ran
     console.log(`✗ ${group.name}: the test process failed`);
   }
