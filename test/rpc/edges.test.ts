@@ -1,3 +1,4 @@
+// Edge cases of the public API, grouped by behaviour.
 // Regressions found in review: each test failed before its fix.
 import { describe, expect, test } from "bun:test";
 import { z } from "zod";
@@ -5,7 +6,7 @@ import { createSchema } from "../../core/schema.ts";
 import { connect, defer, raw, rejection, serve, until } from "./fixtures/harness.ts";
 import { testApp } from "./fixtures/app.ts";
 
-describe("review fixes", () => {
+describe("heartbeat and connection params", () => {
   test("after one heartbeat timeout, the next connections still ping (and are not dropped while the server answers)", async () => {
     let opens = 0;
     const silentFirst = Bun.serve({
@@ -44,7 +45,9 @@ describe("review fixes", () => {
     await until(() => answer !== undefined, 3_000, "the answer");
     expect(answer).toBe(true);
   });
+});
 
+describe("frames, batches and error frames", () => {
   test("nothing in a batch runs after a procedure closed the connection", async () => {
     const app = testApp();
     const { url } = serve({ ...app, procedures: { ...app.procedures, ping: (_input, client) => client.close(4000, "bye") } });
@@ -76,6 +79,16 @@ describe("review fixes", () => {
     expect(errors).toHaveLength(0);
   });
 
+  test("a server with a small maxPayload still takes a burst of calls: batches stay small", async () => {
+    const app = testApp();
+    const client = connect({ url: serve({ ...app, maxPayload: 16_384 }).url, schema: app.schema });
+    const text = "x".repeat(200);
+    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => client.call("echo", { a: i, b: text })));
+    expect(results.every((r, i) => r.a === i)).toBe(true);
+  });
+});
+
+describe("client options", () => {
   test("timeout: Infinity means no timeout (not an immediate one)", async () => {
     const app = testApp();
     const client = connect({ url: serve(app).url, schema: app.schema });
@@ -87,28 +100,6 @@ describe("review fixes", () => {
     const client = connect({ url: "not a url", schema: app.schema, onError: () => {} });
     expect(client.status).toBe("closed");
     expect((await rejection(client.call("ping"))).code).toBe("DISCONNECTED");
-  });
-});
-
-describe("more review fixes", () => {
-  test("a publish the client's schema rejects is reported on the client, not dropped silently", async () => {
-    const serverSchema = createSchema({ server: { go: {} }, client: { news: { text: z.string() } } });
-    const clientSchema = createSchema({ server: { go: {} }, client: { news: { text: z.string().max(3) } } }); // a deploy in between
-    const { url, chatter } = serve({ schema: serverSchema, procedures: { go: (_input, client) => void client.subscribe("t") } });
-    const reported: unknown[] = [];
-    const client = connect({ url, schema: clientSchema, procedures: { news: () => {} }, onError: (error) => void reported.push(error) });
-    await client.call("go");
-    chatter.publish("t", "news", { text: "too long" });
-    await until(() => reported.length === 1, 1_000, "the report");
-    expect((reported[0] as { code: string }).code).toBe("BAD_INPUT");
-  });
-
-  test("a server with a small maxPayload still takes a burst of calls: batches stay small", async () => {
-    const app = testApp();
-    const client = connect({ url: serve({ ...app, maxPayload: 16_384 }).url, schema: app.schema });
-    const text = "x".repeat(200);
-    const results = await Promise.all(Array.from({ length: 200 }, (_, i) => client.call("echo", { a: i, b: text })));
-    expect(results.every((r, i) => r.a === i)).toBe(true);
   });
 
   test("the onStatus remover stops the listener", async () => {
@@ -124,7 +115,21 @@ describe("more review fixes", () => {
   });
 });
 
-describe("limits and hostile servers", () => {
+describe("publishes", () => {
+  test("a publish the client's schema rejects is reported on the client, not dropped silently", async () => {
+    const serverSchema = createSchema({ server: { go: {} }, client: { news: { text: z.string() } } });
+    const clientSchema = createSchema({ server: { go: {} }, client: { news: { text: z.string().max(3) } } }); // a deploy in between
+    const { url, chatter } = serve({ schema: serverSchema, procedures: { go: (_input, client) => void client.subscribe("t") } });
+    const reported: unknown[] = [];
+    const client = connect({ url, schema: clientSchema, procedures: { news: () => {} }, onError: (error) => void reported.push(error) });
+    await client.call("go");
+    chatter.publish("t", "news", { text: "too long" });
+    await until(() => reported.length === 1, 1_000, "the report");
+    expect((reported[0] as { code: string }).code).toBe("BAD_INPUT");
+  });
+});
+
+describe("limits and hostile peers", () => {
   test("an origins check that throws refuses the upgrade and is reported, instead of throwing into fetch", async () => {
     const app = testApp();
     const { url, errors } = serve({
