@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { ChatterError } from "../../core/errors.ts";
-import { connect, rejection, serve } from "./fixtures/harness.ts";
+import { connect, rejection, serve, until } from "./fixtures/harness.ts";
 import { testApp } from "./fixtures/app.ts";
 
 describe("client → server calls", () => {
@@ -94,8 +94,7 @@ describe("client → server calls", () => {
     const error = await rejection(client.call("slow", { ms: 5_000 }, { timeout: 50 }));
     expect(error.code).toBe("TIMEOUT");
     expect(error.message).toContain('"slow"');
-    await Bun.sleep(50);
-    expect(app.seen.aborted).toHaveLength(1);
+    await until(() => app.seen.aborted.length === 1, 2_000, "the abort on the server");
   });
 
   test("the client's default timeout applies", async () => {
@@ -112,8 +111,7 @@ describe("client → server calls", () => {
     await client.call("ping"); // the slow call is running by now
     controller.abort();
     expect((await rejection(promise)).code).toBe("CANCELLED");
-    await Bun.sleep(30);
-    expect(app.seen.aborted).toHaveLength(1);
+    await until(() => app.seen.aborted.length === 1, 2_000, "the abort on the server");
     expect((app.seen.aborted[0] as ChatterError).code).toBe("CANCELLED");
   });
 
