@@ -2,16 +2,24 @@
 // engine over it, client procedures by name, and a heartbeat. Nothing here reaches
 // server code: this file is what a browser bundle holds.
 import { ChatterError } from "../core/errors.ts";
+import { json, tooLarge } from "../core/frames.ts";
 import { backoff, Liveness, tickOf } from "../core/liveness.ts";
 import { own, Peer, type Handler } from "../core/peer.ts";
 import { CLOSE_NORMAL, CLOSE_UNAUTHORIZED, GOAWAY, GOAWAY_FRAME, HELLO, INVALIDATE, PING_FRAME } from "../core/protocol.ts";
+import { Reports } from "../core/reports.ts";
 import type { Schema } from "../core/schema.ts";
 import type { StreamOptions } from "../core/streams.ts";
 import type { CallOptions } from "../core/types.ts";
 import type { CacheUpdate, ChatterClient, ClientOptions, ClientStatus, SchemaOf, SchemaOrServer, WebSocketConstructor, WebSocketLike } from "./types.ts";
 
-/** A close code of the client's own, for a socket it gives up on (heartbeat, failed params). */
+/**
+ * A close code of the client's own, for a socket it gives up on (no answer in time, heartbeat,
+ * failed params, a frame over `maxPayload`); the reason says which. A page may send only 1000
+ * and 3000–4999, so not 1009 or 1013 as a server would.
+ */
 const CLOSE_CLIENT = 4000;
+/** The longest delay `setTimeout` takes as is. */
+const MAX_TIMER = 2_147_483_647;
 
 class Client implements ChatterClient<Schema> {
   status: ClientStatus = "connecting";
@@ -24,7 +32,12 @@ class Client implements ChatterClient<Schema> {
   private attempt = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   private heartbeatTimer: ReturnType<typeof setInterval> | undefined;
+  /** Bounds one connection attempt: the handshake, then the answer to HELLO. */
+  private connectTimer: ReturnType<typeof setTimeout> | undefined;
   private liveness: Liveness | undefined;
+  private readonly maxPayload: number;
+  /** Rate-limited per kind; the one peer is the server, summarised when its socket goes. */
+  private readonly reports: Reports<undefined>;
   /** The server sent GOAWAY: new calls wait for the next connection. */
   private leaving = false;
   private readonly WebSocket: WebSocketConstructor;
@@ -34,13 +47,15 @@ class Client implements ChatterClient<Schema> {
     const WS = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!WS) throw new TypeError('createClient: there is no global WebSocket here; pass one, e.g. createClient({ WebSocket }) with `import WebSocket from "ws"`');
     this.WebSocket = WS;
+    this.maxPayload = options.maxPayload ?? 1_048_576;
+    this.reports = new Reports((error, procedure) => this.emitReport(error, procedure), () => "from the server");
     const client = this;
     this.peer = new Peer(
       {
         local: options.schema.client,
         remote: options.schema.server,
         timeout: options.timeout ?? 30_000,
-        maxPayload: options.maxPayload ?? 1_048_576,
+        maxPayload: this.maxPayload,
         maxIncoming: 1_000,
         maxOutgoing: options.maxPendingCalls ?? 10_000,
         isServer: false,
@@ -61,6 +76,7 @@ class Client implements ChatterClient<Schema> {
           return true;
         },
         schedule: () => queueMicrotask(() => this.peer.flush()),
+        close: (_code, reason) => this.abandon(reason),
       },
       {
         find: (name) => this.handlers.get(name)?.at(-1)?.handler,
@@ -127,11 +143,21 @@ class Client implements ChatterClient<Schema> {
       return this.closed(1006);
     }
     this.ws = ws;
+    // A server that takes the TCP connection and never answers (frozen, a black hole, a dead
+    // path) must not hold the client in "connecting": the attempt is given up and retried.
+    const limit = this.options.connectTimeout ?? 10_000;
+    if (limit <= MAX_TIMER) this.connectTimer = setTimeout(() => this.abandon("no answer in time"), limit);
     ws.onopen = () => this.greet(ws);
     ws.onmessage = (event: { data: unknown }) => {
       if (this.liveness) this.liveness.heard = true;
-      if (typeof event.data === "string") this.peer.receive(event.data);
-      else this.peer.violation("binary frame");
+      const { data } = event;
+      if (typeof data !== "string") return this.peer.violation("binary frame");
+      // The browser has already read it, but nothing bigger than `maxPayload` is parsed or kept.
+      if (tooLarge(data, this.maxPayload)) {
+        this.report(new ChatterError("TOO_LARGE", `The server sent a frame of ${data.length} characters, over maxPayload (${this.maxPayload} bytes); the socket was closed`));
+        return this.abandon("frame too large");
+      }
+      this.peer.receive(data);
     };
     ws.onclose = (event: { code: number }) => {
       if (this.ws === ws) this.closed(event.code);
@@ -142,14 +168,14 @@ class Client implements ChatterClient<Schema> {
   /**
    * Sends the params first when there are any; the server's HELLO answer opens the client.
    * The heartbeat starts in `opened`: until the server answers HELLO, the client sends
-   * nothing but HELLO (the server bounds that wait itself).
+   * nothing but HELLO, and `connectTimeout` bounds the wait for that answer.
    */
   private async greet(ws: WebSocketLike): Promise<void> {
     const { params } = this.options;
     if (params === undefined) return this.opened();
     try {
       const value = typeof params === "function" ? await params() : params;
-      if (this.ws === ws && ws.readyState === 1) ws.send(JSON.stringify([HELLO, value ?? null]));
+      if (this.ws === ws && ws.readyState === 1) ws.send(`[${HELLO},${json(value ?? null)}]`);
     } catch (error) {
       this.report(error);
       ws.close(CLOSE_CLIENT, "params failed");
@@ -158,6 +184,8 @@ class Client implements ChatterClient<Schema> {
 
   private opened(): void {
     if (this.status === "open") return;
+    clearTimeout(this.connectTimer);
+    this.connectTimer = undefined;
     this.attempt = 0;
     this.status = "open";
     this.startHeartbeat();
@@ -217,8 +245,19 @@ class Client implements ChatterClient<Schema> {
     if (ws) ws.onopen = ws.onmessage = ws.onclose = null;
     clearInterval(this.heartbeatTimer);
     clearTimeout(this.retryTimer);
-    this.heartbeatTimer = this.retryTimer = this.liveness = undefined;
+    clearTimeout(this.connectTimer);
+    this.heartbeatTimer = this.retryTimer = this.connectTimer = this.liveness = undefined;
     this.peer.disconnect(new ChatterError("DISCONNECTED", "The connection closed before the call was answered"));
+    this.reports.end(undefined); // what this socket's flood held back, counted
+  }
+
+  /** Gives up on the current socket (dead, silent, too slow, hostile): it is closed and the client reconnects. */
+  private abandon(reason: string): void {
+    const ws = this.ws;
+    this.closed(1006); // don't wait for TCP (or a frozen server) to confirm the close
+    try {
+      ws?.close(CLOSE_CLIENT, reason);
+    } catch {}
   }
 
   /** No socket will follow: status `closed`, every waiting call fails. */
@@ -237,11 +276,7 @@ class Client implements ChatterClient<Schema> {
     this.heartbeatTimer = setInterval(() => {
       const verdict = liveness.check(Date.now());
       if (verdict === "ping") this.ws?.send(PING_FRAME);
-      else if (verdict === "dead") {
-        const ws = this.ws;
-        this.closed(1006); // dead: don't wait for TCP to notice
-        ws?.close(CLOSE_CLIENT, "heartbeat timeout");
-      }
+      else if (verdict === "dead") this.abandon("heartbeat timeout");
     }, tickOf(interval, timeout));
   }
 
@@ -262,6 +297,10 @@ class Client implements ChatterClient<Schema> {
   }
 
   private report(error: unknown, procedure?: string): void {
+    this.reports.report(error, procedure, undefined);
+  }
+
+  private emitReport(error: unknown, procedure: string | undefined): void {
     const onError = this.options.onError;
     if (onError) {
       try {

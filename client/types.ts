@@ -58,9 +58,24 @@ export interface ClientOptions<TSchema extends Schema> {
   WebSocket?: WebSocketConstructor;
   /** Calls waiting at once (queued offline or in flight); more reject with `OVERLOADED`. @default 10_000 */
   maxPendingCalls?: number;
-  /** Largest frame in bytes this client sends. @default 1_048_576 */
+  /**
+   * Largest frame in bytes, either way: a bigger call is refused with `TOO_LARGE` before it is
+   * sent, and a bigger frame from the server closes the socket (its calls fail `DISCONNECTED`,
+   * `TOO_LARGE` is reported, the client reconnects). Match the server's. @default 1_048_576
+   */
   maxPayload?: number;
-  /** Errors thrown on this side (client procedures, bad frames). @default a line on the console */
+  /**
+   * Ms one connection attempt may take: the WebSocket handshake and, with `params`, the
+   * server's answer to them. Past it the attempt is given up and retried with the backoff,
+   * so a server that accepts TCP and never answers (frozen, behind a dead proxy) cannot hold
+   * the client in `connecting`. `Infinity` for no bound. @default 10_000
+   */
+  connectTimeout?: number;
+  /**
+   * Errors thrown on this side (client procedures, bad frames). The first 10 of a kind in
+   * 10 s are passed on; the rest are counted and reported once ("<n> more like this…") when
+   * the 10 s end or the socket goes. @default a line on the console
+   */
   onError?: (error: unknown, info: { procedure?: string }) => void;
 }
 

@@ -19,9 +19,73 @@ export function errorFrame(id: number, error: ChatterError): string {
   return JSON.stringify(issues ? [ERROR, id, error.code, message, issues] : [ERROR, id, error.code, message]);
 }
 
-/** `JSON.stringify` of an array element: what has no JSON form (a function, a symbol) is `null`, as in an array. */
+/**
+ * `JSON.stringify` of an array element: what has no JSON form (a function, a symbol) is `null`,
+ * as in an array. Throws `NotJson` for NaN and ±Infinity, which JSON would turn into `null`
+ * without a word. Each of them leaves the text `null`, so only a text that holds one is looked
+ * at again: a walk, about one more stringify, on that path only (a replacer on every call
+ * cost 3–5× the stringify itself; see bench/micro-json.ts).
+ */
 export function json(value: unknown): string {
-  return JSON.stringify(value) ?? "null";
+  const text = JSON.stringify(value) ?? "null";
+  if (text.includes("null")) findNonFinite(value);
+  return text;
+}
+
+/** A number JSON cannot carry (NaN, ±Infinity: they would arrive as `null`), where it was found. */
+export class NotJson extends TypeError {
+  constructor(
+    readonly value: number,
+    /** Where in the value; undefined past the walk's depth (found by a replacer then). */
+    readonly path: readonly (string | number)[] | undefined,
+  ) {
+    super(`${value}${path?.length ? ` at ${path.join(".")}` : ""} cannot be sent: JSON would carry it as null`);
+  }
+}
+
+/** The error for a value `json` refused: `BAD_INPUT` to a caller, `INTERNAL` for a result. */
+export function notEncodable(code: ChatterErrorCode, what: string, cause: unknown): ChatterError {
+  if (!(cause instanceof NotJson)) return new ChatterError(code, `${what} cannot be encoded as JSON`, { cause });
+  return new ChatterError(code, `${what} cannot be sent as JSON: ${cause.message}`, {
+    cause,
+    issues: [cause.path?.length ? { message: cause.message, path: cause.path } : { message: cause.message }],
+  });
+}
+
+const MAX_WALK_DEPTH = 256;
+
+/** Throws `NotJson` for the first NaN or ±Infinity that `JSON.stringify(value)` would write as `null`. */
+function findNonFinite(value: unknown, key = "", path: (string | number)[] = []): void {
+  if (typeof value === "object" && value !== null) {
+    // What stringify itself would write: a `toJSON`'s result, a boxed number's value.
+    if (typeof (value as { toJSON?: unknown }).toJSON === "function") value = (value as { toJSON(key: string): unknown }).toJSON(key);
+    else if (value instanceof Number) value = Number(value);
+  }
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) throw new NotJson(value, path);
+    return;
+  }
+  if (typeof value !== "object" || value === null) return;
+  if (path.length >= MAX_WALK_DEPTH) return void JSON.stringify(value, refuseNonFinite); // exact, without a path
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      path.push(i);
+      findNonFinite(value[i], String(i), path);
+      path.pop();
+    }
+    return;
+  }
+  for (const k of Object.keys(value)) {
+    path.push(k);
+    findNonFinite((value as Record<string, unknown>)[k], k, path);
+    path.pop();
+  }
+}
+
+function refuseNonFinite(_key: string, value: unknown): unknown {
+  const n = value instanceof Number ? Number(value) : value;
+  if (typeof n === "number" && !Number.isFinite(n)) throw new NotJson(n, undefined);
+  return value;
 }
 
 /** Whether a frame's UTF-8 size is over `max`, counting bytes only when the length leaves a doubt. */
@@ -36,12 +100,18 @@ export function short(name: string): string {
   return name.length > MAX_NAME_IN_MESSAGE ? `${name.slice(0, MAX_NAME_IN_MESSAGE)}…` : name;
 }
 
-/** `BAD_INPUT` or `BAD_OUTPUT` for `name`, its message naming the first issue. */
+/**
+ * `BAD_INPUT` or `BAD_OUTPUT` for `name`, its message naming the first issue. It keeps at most
+ * `MAX_ISSUES` issues: 200,000 wrong items make a validator report 200,000, and an error that
+ * lives on (in a report, a log, a rejected promise) must not hold them all.
+ */
 export function invalid(code: ChatterErrorCode, name: string, issues: readonly Issue[]): ChatterError {
   const first = issues[0];
   const where = first?.path?.length ? ` at ${first.path.map(pathKey).join(".")}` : "";
   const what = code === "BAD_INPUT" ? "input" : "output";
-  return new ChatterError(code, `Invalid ${what} for "${short(name)}"${first ? `${where}: ${first.message}` : ""}`, { issues });
+  return new ChatterError(code, `Invalid ${what} for "${short(name)}"${first ? `${where}: ${first.message}` : ""}`, {
+    issues: issues.length > MAX_ISSUES ? issues.slice(0, MAX_ISSUES) : issues,
+  });
 }
 
 export function cancelled(name: string, signal: AbortSignal): ChatterError {

@@ -3,9 +3,9 @@
 // connection hand it a transport (how a frame leaves), their procedures (how one
 // runs) and their events (errors, protocol breaks, connection frames).
 import { ChatterError, isErrorCode } from "./errors.ts";
-import { cancelled, errorFrame, invalid, isIssue, json, short, tooLarge } from "./frames.ts";
+import { cancelled, errorFrame, invalid, isIssue, json, notEncodable, short, tooLarge } from "./frames.ts";
 import { background } from "./liveness.ts";
-import { CALL, CANCEL, CREDIT, END, ERROR, GOAWAY, HELLO, INVALIDATE, isValidId, ITEM, NOTIFY, PING, PONG, PONG_FRAME, RESULT, SET_DATA, STREAM } from "./protocol.ts";
+import { CALL, CANCEL, CLOSE_OVERLOADED, CREDIT, END, ERROR, GOAWAY, HELLO, INVALIDATE, isValidId, ITEM, NOTIFY, PING, PONG, PONG_FRAME, RESULT, SET_DATA, STREAM } from "./protocol.ts";
 import type { Procedure, Procedures } from "./schema.ts";
 import type { StandardSchemaV1 } from "./standard.ts";
 import { Inbound, Outbound, type StreamHost, type StreamOptions } from "./streams.ts";
@@ -48,6 +48,8 @@ export interface Transport {
   readonly ready: boolean;
   /** This tick's first frame was written: call the engine's `flush()` once the tick's frames are in. */
   schedule(): void;
+  /** Closes the socket (the engine gives up on a peer that sends faster than it is served). */
+  close(code: number, reason: string): void;
 }
 
 /** This end's procedures: found by own name only, run with this end's arguments. */
@@ -85,6 +87,41 @@ const MAX_TIMER = 2_147_483_647;
  * known here, and past a few KiB a bigger batch saves nothing.
  */
 const MAX_BATCH = 16_384;
+/**
+ * Ms of work (parsing, validating, running the synchronous part of procedures) one
+ * connection's frames get in a row; past it, its next frames wait for a later turn of the
+ * event loop, so other connections' frames run in between. A slow validator (a backtracking
+ * regex, 200,000 wrong items) then delays the others by about one validation, not by a
+ * whole batch of them. One validation itself cannot be cut short: see docs/security.md.
+ */
+const TURN_BUDGET = 5;
+
+/** Runs `fn` in a later turn of the event loop: `setImmediate` where there is one (Bun, Node), else a 0 ms timer. */
+const nextTurn: (fn: () => void) => unknown = typeof setImmediate === "function" ? setImmediate : (fn) => setTimeout(fn, 0);
+/** The turn of the event loop, counted lazily: one `nextTurn` per turn that handles frames. */
+let turn = 0;
+let counting = false;
+const countTurn = () => {
+  turn++;
+  counting = false;
+};
+function currentTurn(): number {
+  if (!counting) {
+    counting = true;
+    nextTurn(countTurn);
+  }
+  return turn;
+}
+
+/** A connection's frames waiting for its next turn: the rest of a batch first, then whole messages as they came. */
+interface Backlog {
+  frames: unknown[] | undefined;
+  at: number;
+  readonly messages: string[];
+  next: number;
+  /** The characters of `messages` still waiting. */
+  chars: number;
+}
 
 export class Peer implements StreamHost {
   private pending: Map<number, PendingCall> | undefined;
@@ -106,6 +143,14 @@ export class Peer implements StreamHost {
   private sweepTimer: ReturnType<typeof setTimeout> | undefined;
   /** Waits for nothing to be in flight (see `whenIdle`). */
   private onIdle: (() => void) | undefined;
+  /** Ms of work on this connection's frames in turn `turn` of the event loop (see `receive`). */
+  private spent = 0;
+  private turn = -1;
+  private backlog: Backlog | undefined;
+  /** `resumeTurn` is scheduled; it does nothing if the backlog is gone by then. */
+  private turnScheduled = false;
+  /** The peer sent more than it could be served: nothing more it sends is read (its socket is closing). */
+  private deaf = false;
 
   constructor(
     private readonly config: PeerConfig,
@@ -130,7 +175,7 @@ export class Peer implements StreamHost {
       // Built as text: no array per call, and `JSON.stringify(name)` quotes it as the array form would.
       frame = input === undefined ? `[${CALL},${id},${JSON.stringify(name)}]` : `[${CALL},${id},${JSON.stringify(name)},${json(input)}]`;
     } catch (cause) {
-      return Promise.reject(new ChatterError("BAD_INPUT", `The input of "${short(name)}" cannot be encoded as JSON`, { cause }));
+      return Promise.reject(notEncodable("BAD_INPUT", `The input of "${short(name)}"`, cause));
     }
     if (tooLarge(frame, this.config.maxPayload)) {
       return Promise.reject(new ChatterError("TOO_LARGE", `The input of "${short(name)}" is larger than ${this.config.maxPayload} bytes`));
@@ -166,7 +211,12 @@ export class Peer implements StreamHost {
     }
     const id = ++this.lastId;
     const inbound = new Inbound(id, name, this, options);
-    const frame = `[${STREAM},${id},${inbound.window},${JSON.stringify(name)}${input === undefined ? "" : `,${json(input)}`}]`;
+    let frame: string;
+    try {
+      frame = `[${STREAM},${id},${inbound.window},${JSON.stringify(name)}${input === undefined ? "" : `,${json(input)}`}]`;
+    } catch (cause) {
+      throw notEncodable("BAD_INPUT", `The input of "${short(name)}"`, cause);
+    }
     if (tooLarge(frame, this.config.maxPayload)) throw new ChatterError("TOO_LARGE", `The input of "${short(name)}" is larger than ${this.config.maxPayload} bytes`);
     streams.set(id, inbound);
     this.send(frame, id);
@@ -281,6 +331,9 @@ export class Peer implements StreamHost {
     }
     if (this.streams?.size) for (const inbound of [...this.streams.values()]) if (final || !this.queue?.has(inbound.id)) inbound.end(error);
     if (final) this.queue?.clear();
+    // What the gone socket sent and was not handled yet is moot.
+    this.backlog = undefined;
+    this.deaf = false;
   }
 
   /** The other end broke the protocol. Counted, so a batch stops at its first bad frame. */
@@ -289,8 +342,23 @@ export class Peer implements StreamHost {
     this.events.violation(message);
   }
 
-  /** Handles one frame from the other end. Never throws. */
+  /**
+   * Handles one message from the other end. Never throws. The work is timed: once this
+   * connection has had `TURN_BUDGET` ms in a row, the rest of its batch and its next messages
+   * wait for a later turn (a macrotask), in order, so other connections' frames run between.
+   */
   receive(data: string): void {
+    if (this.deaf) return;
+    if (this.backlog) return this.enqueue(data);
+    const now = currentTurn();
+    if (this.turn !== now) (this.turn = now), (this.spent = 0);
+    const start = performance.now();
+    this.take(data, start);
+    this.account(start);
+  }
+
+  /** Parses one message and handles its frames; a batch past the budget leaves its rest in the backlog. */
+  private take(data: string, start: number): void {
     let msg: unknown;
     try {
       msg = JSON.parse(data);
@@ -299,14 +367,97 @@ export class Peer implements StreamHost {
     }
     if (!Array.isArray(msg)) return this.violation("a frame is a JSON array");
     if (!Array.isArray(msg[0])) return this.handle(msg);
-    // A batch: frames written in one tick by the other end (see `write`).
+    this.slice(msg, 0, start); // a batch: frames written in one tick by the other end (see `write`)
+  }
+
+  private slice(frames: unknown[], at: number, start: number): void {
     const violations = this.violations;
-    for (const frame of msg) {
+    for (let i = at; i < frames.length; i++) {
+      const frame = frames[i];
       if (!Array.isArray(frame) || Array.isArray(frame[0])) return this.violation("a batch holds frames");
       this.handle(frame);
       // Nothing after a bad frame runs, nor after a procedure closed the connection.
-      if (this.violations !== violations || !this.transport.writable) return;
+      if (this.violations !== violations || !this.transport.writable) return this.stopAfter(violations);
+      if (i + 1 < frames.length && this.spent + performance.now() - start > TURN_BUDGET) {
+        const backlog = this.waitTurn();
+        backlog.frames = frames;
+        backlog.at = i + 1;
+        return;
+      }
     }
+  }
+
+  /**
+   * A bad frame (or a close) stopped a batch. A server closes the socket on a violation, so
+   * nothing it has waiting runs either; a client only reports it and reads on.
+   */
+  private stopAfter(violations: number): void {
+    if (!this.transport.writable || (this.config.isServer && this.violations !== violations)) this.backlog = undefined;
+  }
+
+  /** Counts the work since `start`; past the budget, what comes next waits for a later turn. */
+  private account(start: number): void {
+    this.spent += performance.now() - start;
+    if (this.backlog || this.spent > TURN_BUDGET) this.waitTurn();
+  }
+
+  private waitTurn(): Backlog {
+    const backlog = (this.backlog ??= { frames: undefined, at: 0, messages: [], next: 0, chars: 0 });
+    if (!this.turnScheduled) {
+      // A timer, not `setImmediate`: Bun may run an immediate before it reads the other sockets,
+      // and then the waiting connection would go first again (measured: a canary then waited
+      // for two slow validations instead of one). The ~1 ms it costs falls on a connection
+      // that has just had its budget.
+      this.turnScheduled = true;
+      setTimeout(() => this.resumeTurn(), 0);
+    }
+    return backlog;
+  }
+
+  /** A message that came while this connection waits for its turn: queued, bounded. */
+  private enqueue(data: string): void {
+    const backlog = this.backlog!;
+    backlog.messages.push(data);
+    backlog.chars += data.length;
+    // A peer that sends faster than it is served, without end: it is closed rather than held.
+    if (backlog.chars > 4 * Math.max(this.config.maxPayload, 1_048_576)) {
+      this.backlog = undefined;
+      this.deaf = true;
+      this.events.report(new ChatterError("OVERLOADED", `The peer sent ${backlog.chars} characters more than could be handled in time; its socket was closed`));
+      this.transport.close(CLOSE_OVERLOADED, "sent faster than it was served");
+    }
+  }
+
+  /** This connection's turn: its waiting frames, in order, for up to the budget again. */
+  private resumeTurn(): void {
+    this.turnScheduled = false;
+    const backlog = this.backlog;
+    if (!backlog) return;
+    this.turn = currentTurn();
+    const start = performance.now();
+    const violations = this.violations;
+    this.spent = 0;
+    while (this.backlog === backlog && this.transport.writable && this.spent + performance.now() - start <= TURN_BUDGET) {
+      if (backlog.frames) {
+        const frames = backlog.frames;
+        backlog.frames = undefined;
+        this.slice(frames, backlog.at, start);
+      } else if (backlog.next < backlog.messages.length) {
+        const data = backlog.messages[backlog.next]!;
+        backlog.messages[backlog.next++] = "";
+        backlog.chars -= data.length;
+        this.take(data, start);
+      } else {
+        this.backlog = undefined;
+      }
+      if (this.violations !== violations) this.stopAfter(violations);
+    }
+    if (this.backlog === backlog && backlog.next > 1_024) {
+      backlog.messages.splice(0, backlog.next); // don't let a long wait keep every handled slot
+      backlog.next = 0;
+    }
+    if (!this.transport.writable) return void (this.backlog = undefined);
+    this.account(start);
   }
 
   private handle(msg: unknown[]): void {
@@ -604,7 +755,7 @@ export class Peer implements StreamHost {
     try {
       frame = value === undefined ? `[${RESULT},${task.id}]` : `[${RESULT},${task.id},${json(value)}]`;
     } catch (cause) {
-      this.events.report(new ChatterError("INTERNAL", `The result of "${short(task.name)}" cannot be encoded as JSON`, { cause }), task.name);
+      this.events.report(notEncodable("INTERNAL", `The result of "${short(task.name)}"`, cause), task.name);
       return void this.write(errorFrame(task.id, new ChatterError("INTERNAL")));
     }
     if (tooLarge(frame, this.config.maxPayload)) {

@@ -58,6 +58,8 @@ export const CLOSE_PROTOCOL = 4400;
 export const CLOSE_UNAUTHORIZED = 4401;
 /** A heartbeat found the socket silent, or the params came too late (the peer retries). */
 export const CLOSE_TIMEOUT = 4408;
+/** The peer sent frames faster than they could be handled, past a bound (4 × `maxPayload`): "try again later". */
+export const CLOSE_OVERLOADED = 1013;
 
 export function isValidId(id: unknown): id is number {
   return typeof id === "number" && Number.isSafeInteger(id) && id > 0;

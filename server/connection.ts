@@ -9,6 +9,7 @@ import { CLOSE_INTERNAL, CLOSE_PROTOCOL, CLOSE_RESTART, CLOSE_TIMEOUT, CLOSE_UNA
 import type { StreamOptions } from "../core/streams.ts";
 import type { CallOptions, MaybePromise, ProcedureContext } from "../core/types.ts";
 import type { Interest } from "./adapter.ts";
+import { isTopic, topicOf } from "./topic.ts";
 import type { BunServer, BunSocket, ServerClient, State } from "./types.ts";
 
 /** What every connection of one server shares. */
@@ -70,19 +71,20 @@ export class Connection implements ServerClient, Transport, LocalProcedures, Pee
     return this.ws.remoteAddress;
   }
   subscribe(topic: string): Promise<void> {
-    this.ws.subscribe(topic);
+    this.ws.subscribe(topicOf(topic));
     // After its close Bun ignores a subscribe: count only what Bun holds.
     if (this.core.interest && this.ws.isSubscribed(topic)) return this.core.interest.add(this, topic) ?? SUBSCRIBED;
     return SUBSCRIBED;
   }
   unsubscribe(topic: string): void {
-    this.ws.unsubscribe(topic);
+    this.ws.unsubscribe(topicOf(topic));
     this.core.interest?.remove(this, topic);
   }
   isSubscribed(topic: string): boolean {
-    return this.ws.isSubscribed(topic);
+    return isTopic(topic) && this.ws.isSubscribed(topic); // no topic Chatter takes has that name
   }
   publish(topic: string, name: string, input?: unknown): void {
+    topicOf(topic);
     this.core.notify(name, input, (frame) => this.core.broadcast(topic, frame, this));
   }
   invalidate(name: string, ...input: unknown[]): void {

@@ -2,14 +2,16 @@
 // connections share (procedures, publish, the adapter) and the lifecycle around them
 // (heartbeat, shutdown); each socket's own work is its Connection's.
 import { ChatterError } from "../core/errors.ts";
-import { invalid, short, tooLarge } from "../core/frames.ts";
+import { invalid, json, notEncodable, short, tooLarge } from "../core/frames.ts";
 import { own, type Handler } from "../core/peer.ts";
 import { CLOSE_GOING_AWAY, CLOSE_RESTART, INVALIDATE, NOTIFY, SET_DATA } from "../core/protocol.ts";
+import { Reports } from "../core/reports.ts";
 import type { Procedures, Schema } from "../core/schema.ts";
 import { validate } from "../core/validate.ts";
 import { clientTopic, Interest } from "./adapter.ts";
 import { Connection, type ServerCore } from "./connection.ts";
 import { createHandler, originCheck } from "./handler.ts";
+import { topicOf } from "./topic.ts";
 import type { BunServer, ChatterServer, ServerClient, ServerOptions, ServerProcedures, State } from "./types.ts";
 
 /** Creates a Chatter server: pass `handler` to `Bun.serve({ websocket })` and call `upgrade` in `fetch`. */
@@ -31,13 +33,18 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
   let held: Connection[] = [];
   let draining: { done: Promise<void>; end: () => void } | undefined;
 
-  const report = (error: unknown, procedure?: string, client?: Connection) => {
-    try {
-      onError(error, { procedure, client: client as unknown as ServerClient<TSchema, TState> });
-    } catch (hookError) {
-      defaultReport(hookError, { procedure: "onError hook" });
-    }
-  };
+  // Rate-limited per client and kind: a flood of one error is a few reports and a count.
+  const reports = new Reports<Connection | undefined>(
+    (error, procedure, client) => {
+      try {
+        onError(error, { procedure, client: client as unknown as ServerClient<TSchema, TState> });
+      } catch (hookError) {
+        defaultReport(hookError, { procedure: "onError hook" });
+      }
+    },
+    (client) => (client ? `from client ${client.id}` : "on this server"),
+  );
+  const report = (error: unknown, procedure?: string, client?: Connection) => reports.report(error, procedure, client);
 
   /** Sends every connection's held batch now: a publish never overtakes the answers written before it. */
   const releaseHeld = () => {
@@ -74,9 +81,14 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
         def.input,
         input,
         (result) => {
-          if (result.issues) throw new ChatterError("BAD_INPUT", `Invalid input for the publish of "${short(name)}": ${result.issues[0]?.message}`, { issues: result.issues });
+          if (result.issues) throw new ChatterError("BAD_INPUT", `Invalid input for the publish of "${short(name)}": ${result.issues[0]?.message}`, { issues: result.issues.slice(0, 50) });
           // The caller's input goes as given: the clients parse it (transforms run there).
-          const frame = JSON.stringify(input === undefined ? [NOTIFY, name] : [NOTIFY, name, input]);
+          let frame: string;
+          try {
+            frame = input === undefined ? `[${NOTIFY},${JSON.stringify(name)}]` : `[${NOTIFY},${JSON.stringify(name)},${json(input)}]`;
+          } catch (cause) {
+            throw notEncodable("BAD_INPUT", `The publish of "${short(name)}"`, cause);
+          }
           if (tooLarge(frame, maxPayload)) throw new ChatterError("TOO_LARGE", `The publish of "${short(name)}" is larger than ${maxPayload} bytes`);
           send(frame);
         },
@@ -87,7 +99,12 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
       const def = own(schema.server, name);
       if (!def) throw new ChatterError("NOT_FOUND", `No server procedure "${short(name)}" to update in the clients' caches`);
       const encode = (frame: unknown[]) => {
-        const text = JSON.stringify(frame);
+        let text: string;
+        try {
+          text = json(frame);
+        } catch (cause) {
+          throw notEncodable("BAD_INPUT", `The cache update of "${short(name)}"`, cause);
+        }
         if (tooLarge(text, maxPayload)) throw new ChatterError("TOO_LARGE", `The cache update of "${short(name)}" is larger than ${maxPayload} bytes`);
         send(text);
       };
@@ -142,6 +159,7 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
     closed(client, code, reason) {
       const wasClient = clients.delete(client.id);
       core.interest?.drop(client);
+      reports.end(client); // what its flood held back, counted
       if (wasClient) hook(options.onDisconnect, client, { code, reason });
       if (draining && !connections.size) draining.end();
     },
@@ -173,12 +191,15 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
       return server.upgrade(request, { data: client, headers: upgradeOptions?.headers });
     },
     publish(topic: string, name: string, input?: unknown) {
+      topicOf(topic);
       core.notify(name, input, (frame) => core.broadcast(topic, frame));
     },
     invalidate(topic: string, name: string, ...input: unknown[]) {
+      topicOf(topic);
       core.cacheUpdate(name, input[0], undefined, input.length > 0, (frame) => core.broadcast(topic, frame));
     },
     setData(topic: string, name: string, input: unknown, data: unknown) {
+      topicOf(topic);
       core.cacheUpdate(name, input, { value: data }, true, (frame) => core.broadcast(topic, frame));
     },
     shutdown({ timeout = 10_000, reason = "server shutting down" } = {}) {

@@ -37,6 +37,9 @@ export interface ServerClient<TSchema extends Schema = Schema, TState extends St
    * Subscribes this client to `topic`. The promise resolves once publishes to the topic
    * from every instance reach it: at once without an adapter; with one, when the
    * adapter confirms (await it before telling others the client has joined).
+   * A topic is a non-empty string with no lone surrogates (Bun and Redis would merge
+   * "\ud800" with "\ufffd"); any other throws `BAD_INPUT` here, as `unsubscribe` and the
+   * publishes do, and `isSubscribed` answers false.
    */
   subscribe(topic: string): Promise<void>;
   unsubscribe(topic: string): void;
@@ -113,7 +116,12 @@ export interface ServerOptions<TSchema extends Schema, TProcedures, TState exten
    * @default undefined
    */
   adapter?: Adapter;
-  /** Errors thrown on this side (procedures, hooks, bad frames, adapter faults). @default a line on stderr */
+  /**
+   * Errors thrown on this side (procedures, hooks, bad frames, adapter faults). Per client,
+   * the first 10 of a kind (procedure and error code or class) in 10 s are passed on; the rest
+   * are counted and reported once, "<n> more like this from client <id>…", when the 10 s end
+   * or the client leaves. @default a line on stderr
+   */
   onError?: (error: unknown, info: { procedure?: string; client?: ServerClient<TSchema, TState> }) => void;
 }
 

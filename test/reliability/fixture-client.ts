@@ -1,7 +1,7 @@
 // A Chatter client in its own process (to be stopped with SIGSTOP or left unread).
 // `bun fixture-client.ts <url> <room>`: joins `room`, prints `OPEN`, answers `question`
 // (with the number of `news` frames it got, when asked "count").
-import { createClient } from "../../client/createClient.ts";
+import { createClient } from "../../client/index.ts";
 import { schema } from "./app.ts";
 
 const [url, room] = process.argv.slice(2);

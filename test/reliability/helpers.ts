@@ -3,7 +3,7 @@
 import { afterAll, afterEach } from "bun:test";
 import net from "node:net";
 import type { Subprocess } from "bun";
-import { createClient, type ClientOptions } from "../../client/createClient.ts";
+import { createClient, type ClientOptions } from "../../client/index.ts";
 import { schema, type Stats } from "./app.ts";
 
 const perTest: (() => unknown)[] = [];
