@@ -48,7 +48,8 @@ export class Connection implements ServerClient, Transport, LocalProcedures, Pee
   /** The Bun server that upgraded it (a publish from it reaches the other listeners too). */
   server: BunServer | undefined;
   phase: Phase;
-  readonly peer: Peer;
+  /** The engine, made on first use: an idle connection that never sent a frame costs no Peer. */
+  private engine: Peer | undefined;
   /** Set when the server has a heartbeat. */
   liveness: Liveness | undefined;
   private store: State | undefined;
@@ -60,9 +61,12 @@ export class Connection implements ServerClient, Transport, LocalProcedures, Pee
     state: State | undefined,
   ) {
     this.phase = core.authenticate ? "hello" : "open";
-    this.peer = new Peer(core.config, this, this, this);
     // An upgrade's `undefined` field leaves the default in place rather than hiding it.
     if (state) for (const key of Object.keys(state)) if (state[key] !== undefined) (this.store ??= Object.create(null) as State)[key] = state[key];
+  }
+
+  get peer(): Peer {
+    return (this.engine ??= new Peer(this.core.config, this, this, this));
   }
 
   // ── The client, as procedures see it ──────────────────────────────────────
@@ -107,7 +111,7 @@ export class Connection implements ServerClient, Transport, LocalProcedures, Pee
     (this.store ??= Object.create(null) as State)[key] = value;
   }
   close(code?: number, reason?: string): void {
-    this.peer.flush(); // what was written before the close goes out first
+    this.engine?.flush(); // what was written before the close goes out first
     this.ws.close(code, reason);
   }
 
@@ -134,7 +138,7 @@ export class Connection implements ServerClient, Transport, LocalProcedures, Pee
   closed(): void {
     this.phase = "closed";
     clearTimeout(this.helloTimer);
-    this.peer.disconnect(new ChatterError("DISCONNECTED", `Client ${this.id} disconnected`), true);
+    this.engine?.disconnect(new ChatterError("DISCONNECTED", `Client ${this.id} disconnected`), true);
   }
 
   /** Graceful shutdown: a client that has not passed `authenticate` is closed at once, the others get GOAWAY. */
