@@ -97,7 +97,8 @@ const MAX_BATCH = 16_384;
 const TURN_BUDGET = 5;
 
 /** Runs `fn` in a later turn of the event loop: `setImmediate` where there is one (Bun, Node), else a 0 ms timer. */
-const nextTurn: (fn: () => void) => unknown = typeof setImmediate === "function" ? setImmediate : (fn) => setTimeout(fn, 0);
+const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate; // not in the DOM's types
+const nextTurn: (fn: () => void) => unknown = typeof immediate === "function" ? immediate : (fn) => setTimeout(fn, 0);
 /** The turn of the event loop, counted lazily: one `nextTurn` per turn that handles frames. */
 let turn = 0;
 let counting = false;
