@@ -686,7 +686,8 @@ export class Peer implements StreamHost {
           ended = true;
           break;
         }
-        const item: Checked = this.config.isServer ? await parse(schema, step.value) : { value: step.value };
+        const parsed = this.config.isServer ? schema["~standard"].validate(step.value) : { value: step.value };
+        const item: Checked = parsed instanceof Promise ? await parsed : parsed; // no extra await for a synchronous validator
         if (item.issues) throw invalid("BAD_OUTPUT", task.name, item.issues);
         const frame = `[${ITEM},${task.id},${json(item.value)}]`;
         if (tooLarge(frame, this.config.maxPayload)) throw new ChatterError("TOO_LARGE", `An item of "${short(task.name)}" is larger than ${this.config.maxPayload} bytes`);
@@ -789,11 +790,6 @@ export class Peer implements StreamHost {
 /** An own property of a procedure table: `__proto__`, `toString`… are just unknown names. */
 export function own(table: Procedures, name: string): Procedure | undefined {
   return Object.hasOwn(table, name) ? table[name] : undefined;
-}
-
-/** `validate` as a promise, for the producer's loop (already async). */
-function parse(schema: StandardSchemaV1, value: unknown): Promise<Checked> {
-  return new Promise((resolve, reject) => validate(schema, value, resolve, reject));
 }
 
 function isThenable(value: unknown): value is PromiseLike<unknown> {

@@ -8,7 +8,7 @@ import { CANCEL, CREDIT } from "./protocol.ts";
 import { Task } from "./task.ts";
 
 /** The window a consumer grants unless told otherwise. */
-export const DEFAULT_WINDOW = 16;
+export const DEFAULT_WINDOW = 64;
 /** The most credit a producer holds, whatever a consumer grants (a grant of 2^53 is this). */
 export const MAX_WINDOW = 1_024;
 
@@ -17,7 +17,7 @@ export interface StreamOptions {
   signal?: AbortSignal;
   /** Milliseconds the consumer waits for each next item before the stream fails with `TIMEOUT`. @default no limit */
   timeout?: number;
-  /** Items the producer may send ahead of what the loop has read. @default 16 (at most 1,024) */
+  /** Items the producer may send ahead of what the loop has read. @default 64 (at most 1,024) */
   window?: number;
 }
 
