@@ -350,6 +350,9 @@ export class Peer implements StreamHost {
    */
   receive(data: string): void {
     if (this.deaf) return;
+    // The budget is the server's: it keeps one connection from starving the others. A client
+    // has one connection, and deferring its frames would only add latency to a burst.
+    if (!this.config.isServer) return this.take(data, 0);
     if (this.backlog) return this.enqueue(data);
     const now = currentTurn();
     if (this.turn !== now) (this.turn = now), (this.spent = 0);
@@ -379,7 +382,7 @@ export class Peer implements StreamHost {
       this.handle(frame);
       // Nothing after a bad frame runs, nor after a procedure closed the connection.
       if (this.violations !== violations || !this.transport.writable) return this.stopAfter(violations);
-      if (i + 1 < frames.length && this.spent + performance.now() - start > TURN_BUDGET) {
+      if (this.config.isServer && i + 1 < frames.length && this.spent + performance.now() - start > TURN_BUDGET) {
         const backlog = this.waitTurn();
         backlog.frames = frames;
         backlog.at = i + 1;
