@@ -1,14 +1,14 @@
 // The JavaScript cost of Chatter alone, in one process, no sockets: a client and a server
 // connection wired back to back (each frame delivered in a later microtask). The socket
 // benchmarks (run.ts) are dominated by syscalls and by the machine's noise; this isolates
-// the part an optimisation of core/ can change. `CHATTER_CORE=dir` measures another copy.
+// the part an optimisation of core/ can change. `CHATTER_ROOT=dir` measures another copy of the repo.
 //
 //   bun bench/micro.ts [--rounds 5] [--calls 200000]
 export {};
 
-const core = process.env.CHATTER_CORE ?? "../core";
-const { createServer } = (await import(`${core}/server.ts`)) as typeof import("../server/index.ts");
-const { createClient } = (await import(`${core}/client.ts`)) as typeof import("../client/index.ts");
+const root = process.env.CHATTER_ROOT ?? "..";
+const { createServer } = (await import(`${root}/server/index.ts`)) as typeof import("../server/index.ts");
+const { createClient } = (await import(`${root}/client/index.ts`)) as typeof import("../client/index.ts");
 const { schema, payload } = await import("./micro-schema.ts");
 
 const args = process.argv.slice(2);

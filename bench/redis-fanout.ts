@@ -28,9 +28,8 @@ else await main();
 /** A Chatter server; with REDIS_URL, through the Redis adapter. Prints its port when ready. */
 async function instance() {
   const { z } = await import("zod");
-  const { createSchema } = await import("../core/schema.ts");
-  const { createServer } = await import("../server/createServer.ts");
-  const { createRedisAdapter } = await import("../redis/createRedisAdapter.ts");
+  const { createSchema, createServer } = await import("../server/index.ts");
+  const { createRedisAdapter } = await import("../redis/index.ts");
   const schema = createSchema({
     server: { subscribe: { input: z.object({ topic: z.string() }) }, burst: { input: z.object({ count: z.number() }), output: z.number() } },
     client: { deliver: { input: z.object({ n: z.number(), text: z.string() }) } },

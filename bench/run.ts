@@ -2,11 +2,15 @@
 // Each measurement starts a fresh server process and a separate load-generator process;
 // rounds are interleaved (the system order rotates) and the table shows medians and
 // ratios to raw Bun from this run. Loopback only; every child is killed at the end.
+// Then the costs before the first frame: the type check (typecheck.ts) and the browser
+// bundle (bundle.ts), next to the peers.
 //
-//   bun bench/run.ts [--quick] [--rounds N] [--seconds S] [--systems raw,chatter,...] [--scenarios latency,...] [--json out.json]
+//   bun bench/run.ts [--quick] [--rounds N] [--seconds S] [--systems raw,chatter,...] [--scenarios p50,...,types,bundle] [--json out.json]
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { bundleTable } from "./bundle.ts";
+import { typecheckTable } from "./typecheck.ts";
 
 const here = dirname(new URL(import.meta.url).pathname);
 const bun = process.execPath;
@@ -59,6 +63,7 @@ const scenarios: Scenario[] = [
 ];
 const chosen = option("scenarios")?.split(",");
 const active = scenarios.filter((s) => !chosen || chosen.includes(s.key));
+const wants = (key: string) => !chosen || chosen.includes(key);
 
 const children = new Set<ChildProcess>();
 const killAll = () => {
@@ -96,15 +101,16 @@ function line(child: ChildProcess, prefix: string, ms: number): Promise<string> 
   });
 }
 
-// `--baseline DIR` adds "before": Chatter built from another copy of core/ (A/B of an optimisation).
+// `--baseline DIR` adds "before": Chatter from another copy of the repo (A/B of an optimisation),
+// e.g. `git archive <commit> | tar -x -C DIR`.
 const baseline = option("baseline");
 if (baseline && !systems.includes("before")) systems.splice(systems.indexOf("chatter") + 1, 0, "before");
-NAMES.before = `Chatter with core from ${baseline}`;
+NAMES.before = `Chatter from ${baseline}`;
 
 async function measure(name: string, s: Scenario): Promise<any> {
   const system = name === "before" ? "chatter" : name;
-  if (name === "before") process.env.CHATTER_CORE = baseline;
-  else delete process.env.CHATTER_CORE;
+  if (name === "before") process.env.CHATTER_ROOT = baseline;
+  else delete process.env.CHATTER_ROOT;
   const server = start([bun, "systems/server.ts", system], !!s.pin);
   try {
     const port = await line(server, "READY ", 15_000);
@@ -122,7 +128,7 @@ async function measure(name: string, s: Scenario): Promise<any> {
 const results: Record<string, Record<string, any[]>> = {};
 const started = performance.now();
 console.log(`chatter bench: ${rounds} round(s), ${seconds} s per measurement${quick ? " (quick)" : ""}, latency ${pinned ? "pinned to core 0 (taskset)" : "unpinned (no taskset)"}`);
-for (let round = 0; round < rounds; round++) {
+for (let round = 0; active.length && round < rounds; round++) {
   const order = systems.map((_, i) => systems[(i + round) % systems.length]!);
   for (const s of active) {
     for (const system of order) {
@@ -177,8 +183,8 @@ for (const system of systems) {
   rows.push(row);
 }
 const table = [header, header.map(() => "---"), ...rows].map((r) => `| ${r.join(" | ")} |`).join("\n");
-console.log(`\n${table}\n`);
-if (systems.includes("raw")) console.log("Ratios are to raw Bun in this run: higher is better for calls/s and deliveries/s, lower for latency and memory.");
+if (cols.length) console.log(`\n${table}\n`);
+if (cols.length && systems.includes("raw")) console.log("Ratios are to raw Bun in this run: higher is better for calls/s and deliveries/s, lower for latency and memory.");
 
 // p99 and CPU per call: which side pays.
 const lines: string[] = [];
@@ -198,11 +204,13 @@ const c2s = med("chatter", "tput64", (r) => r.rate);
 const s2cBefore = med("before", "s2c", (r) => r.rate);
 if (Number.isFinite(s2cBefore)) lines.push(`Chatter before: server→client calls/s ${fmt(s2cBefore, "/s")}`);
 if (Number.isFinite(s2c)) lines.push(`Chatter server→client calls/s, 1 conn × 64: ${fmt(s2c, "/s")} = ${(s2c / c2s).toFixed(2)}× its client→server calls/s`);
-console.log(lines.join("\n"));
+if (active.length) console.log(lines.join("\n"));
 const lost = Object.entries(results).flatMap(([system, r]) => Object.values(r).flat().filter((x) => x.lost).map((x) => `${system}: ${x.lost} lost`));
 if (lost.length) console.log(`deliveries lost: ${lost.join(", ")}`);
 const failures = Object.entries(results).flatMap(([system, r]) => Object.entries(r).flatMap(([key, xs]) => xs.filter((x) => x.error).map(() => `${system}/${key}`)));
 if (failures.length) console.log(`failed measurements: ${failures.join(", ")}`);
+if (wants("types")) console.log(`\n${typecheckTable(quick ? [50, 200] : [50, 200, 500, 1_000], quick ? 1 : 3)}`);
+if (wants("bundle")) console.log(`\n${bundleTable()}`);
 const json = option("json");
 if (json) writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), rounds, seconds, pinned, results }, null, 2));
 console.log(`\ntotal ${((performance.now() - started) / 1000).toFixed(0)} s`);

@@ -4,7 +4,7 @@
 // The clients are real Chatter clients with the default reconnect settings (250 ms doubling
 // to 10 s, each delay jittered over its upper half); the server is killed with SIGKILL and
 // started again on the same port after DOWN_MS.
-import { createClient, type ChatterClient } from "../../client/createClient.ts";
+import { createClient, type ChatterClient } from "../../client/index.ts";
 import { schema } from "./schema.ts";
 import { checkFdLimit, median, startServer } from "./util.ts";
 

@@ -1,6 +1,6 @@
 // The schema of the load benchmarks, shared by the server process and the clients.
 import { z } from "zod";
-import { createSchema } from "../../core/schema.ts";
+import { createSchema } from "../../index.ts";
 
 export const schema = createSchema({
   server: {

@@ -2,7 +2,7 @@
 // `bun bench/load/server.ts raw|chatter` (PORT env, 0 = any). Prints `READY <port> <pid>`.
 // In chatter mode, `stats` answers the connection-rate histogram (opens per 100 ms since
 // start) and how many times each soak id ran.
-import { createServer, type BunServer } from "../../server/createServer.ts";
+import { createServer, type BunServer } from "../../server/index.ts";
 import { schema } from "./schema.ts";
 
 const mode = process.argv[2] ?? "chatter";

@@ -3,8 +3,7 @@
 // call was lost (every call settled, once) or duplicated (no id ran twice on the server,
 // no answer carried another call's id or payload).
 //   bun bench/load/soak.ts   (SOAK_SECONDS=180 CLIENTS=20 IN_FLIGHT=25 TIMEOUT_MS=150)
-import { createClient } from "../../client/createClient.ts";
-import type { ChatterError } from "../../core/errors.ts";
+import { createClient, type ChatterError } from "../../client/index.ts";
 import { schema } from "./schema.ts";
 import { mb, rssOf, startServer } from "./util.ts";
 

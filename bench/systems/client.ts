@@ -3,7 +3,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { payload, schema } from "./schema.ts";
 
-const { createClient } = (await import(process.env.CHATTER_CORE ? `${process.env.CHATTER_CORE}/client.ts` : "../../client/index.ts")) as typeof import("../../client/index.ts");
+// CHATTER_ROOT points at another copy of the repo (e.g. a snapshot before a change) for A/B runs.
+const { createClient } = (await import(`${process.env.CHATTER_ROOT ?? "../.."}/client/index.ts`)) as typeof import("../../client/index.ts");
 const [system, scenario, portArg, pidArg, paramsArg] = process.argv.slice(2);
 const url = `ws://127.0.0.1:${portArg}`;
 const serverPid = Number(pidArg);

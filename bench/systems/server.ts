@@ -2,8 +2,8 @@
 // runs until its parent kills it (or for at most 15 minutes).
 import { Drive, Fire, Payload, payload, schema, TOPIC } from "./schema.ts";
 
-// CHATTER_CORE points at another copy of core/ (e.g. a snapshot before a change) for A/B runs.
-const { createServer } = (await import(process.env.CHATTER_CORE ? `${process.env.CHATTER_CORE}/server.ts` : "../../server/index.ts")) as typeof import("../../server/index.ts");
+// CHATTER_ROOT points at another copy of the repo (e.g. a snapshot before a change) for A/B runs.
+const { createServer } = (await import(`${process.env.CHATTER_ROOT ?? "../.."}/server/index.ts`)) as typeof import("../../server/index.ts");
 
 const system = process.argv[2];
 const hostname = "127.0.0.1";
