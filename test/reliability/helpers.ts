@@ -120,7 +120,7 @@ export async function raw(url: string, options?: { headers?: Record<string, stri
     get close() {
       return close;
     },
-    send: (frame: string | Uint8Array) => ws.send(frame),
+    send: (frame: string | Uint8Array) => ws.send(frame as string | Uint8Array<ArrayBuffer>), // TypeScript 7 types send() with ArrayBuffer-backed views only
     /** Resolves with the first frame answering call `id`. */
     answer: async (id: number, ms = 5_000): Promise<Frame> => {
       let found: Frame | undefined;
