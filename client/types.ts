@@ -1,4 +1,4 @@
-import type { Schema } from "../core/schema.ts";
+import type { Procedure, Schema } from "../core/schema.ts";
 import type { StreamOptions } from "../core/streams.ts";
 import type { CallArgs, CallName, CallOptions, InputOf, ItemOf, Jsonify, StreamName, MaybePromise, OutputOf, ParsedInputOf, ProcedureContext, ReturnOf } from "../core/types.ts";
 
@@ -112,7 +112,7 @@ export interface ChatterClient<T extends SchemaOrServer = Schema> {
    * `client.setData` and their topic forms on the server); returns its remover. The React and
    * Solid providers apply them to the query cache; a plain client can listen too.
    */
-  onUpdate(listener: (update: CacheUpdate<T>) => void): () => void;
+  onUpdate(listener: UpdateListener<T>): () => void;
   /** Calls `listener` on every status change; returns its remover. */
   onStatus(listener: (status: ClientStatus) => void): () => void;
   /** Closes the connection for good: waiting calls reject with `DISCONNECTED`. */
@@ -129,6 +129,12 @@ export type StreamItem<T, K extends PropertyKey> = Jsonify<ItemOf<SchemaOf<T>["s
  */
 export type CacheUpdate<T extends SchemaOrServer = Schema> = {
   [K in keyof SchemaOf<T>["server"] & string]:
-    | { readonly type: "invalidate"; readonly name: K; readonly input?: InputOf<SchemaOf<T>["server"][K]> }
-    | { readonly type: "setData"; readonly name: K; readonly input: InputOf<SchemaOf<T>["server"][K]>; readonly data: CallResult<T, K> };
+    | { readonly type: "invalidate"; readonly name: K; readonly input?: UpdateInput<SchemaOf<T>["server"][K]> }
+    | { readonly type: "setData"; readonly name: K; readonly input: UpdateInput<SchemaOf<T>["server"][K]>; readonly data: CallResult<T, K> };
 }[keyof SchemaOf<T>["server"] & string];
+
+/** A cache entry's input; `unknown` for a client of no particular schema. */
+type UpdateInput<P> = Procedure extends P ? unknown : InputOf<P>;
+
+/** An `onUpdate` listener; method-typed so that a typed client still passes where a `ChatterClient` of any schema is expected. */
+export type UpdateListener<T extends SchemaOrServer = Schema> = { listen(update: CacheUpdate<T>): void }["listen"];

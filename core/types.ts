@@ -24,7 +24,7 @@ export type OutputOf<P, Fallback = unknown> = P extends { readonly output: infer
 export type ReturnOf<P> = P extends { readonly stream: infer S } ? AsyncIterable<InferIn<S>> : P extends { readonly output: infer O } ? InferIn<O> : unknown;
 
 /** What the server gets from each item of a stream: the item schema's output (the server parses it). */
-export type ItemOf<P> = P extends { readonly stream: infer S } ? InferOut<S> : never;
+export type ItemOf<P> = P extends { readonly stream: infer S } ? InferOut<S> : unknown;
 
 /** The names of `S`'s plain procedures (what `call` takes)… */
 export type CallName<S> = { [K in keyof S]: S[K] extends { readonly stream: StandardSchemaV1 } ? never : K }[keyof S] & string;
