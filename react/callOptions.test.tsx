@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { QueryClient, useQueries } from "@tanstack/react-query";
 import { act, screen } from "@testing-library/react";
 import { Suspense } from "react";
-import { hooks } from "./test/server.ts";
+import { hooks } from "./test/hooks.ts";
 import { serverPerFile } from "./test/lifecycle.ts";
 import { renderWithChatter } from "./test/render.tsx";
 

@@ -1,7 +1,8 @@
 import { type QueryFunction, type SkipToken, type UseQueryOptions } from "@tanstack/react-query";
 import type { ChatterError } from "../core/errors.ts";
-import { callQueryOptions } from "../query/index.ts";
-import type { CallInput, CallKey, CallResult, ChatterClient, SchemaOrServer, ServerName } from "./types.ts";
+import type { CallResult, ChatterClient, SchemaOrServer } from "../client/types.ts";
+import { callQueryOptions, type CallInput, type ServerName } from "../query/index.ts";
+import type { CallKey } from "./callKey.ts";
 
 /** The query options a call takes: all of `useQuery`'s but the key and function, plus the call's `timeout`. */
 export type CallQueryOptions<TQueryFnData, TData = TQueryFnData> = Omit<

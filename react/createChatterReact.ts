@@ -1,7 +1,9 @@
-import type { SchemaOrServer } from "../client/createClient.ts";
-import { callKey, type CallKey } from "./callKey.ts";
+import type { SchemaOrServer } from "../client/types.ts";
+import { defineUpdates, type ChatterUpdates } from "../query/index.ts";
+import { callKey, type CallKeyFn } from "./callKey.ts";
 import { callOptions, type CallOptions } from "./callOptions.ts";
 import { ChatterProvider, type ChatterProviderComponent } from "./ChatterProvider.tsx";
+import { useCache, type UseCache } from "./useCache.ts";
 import { useCall, type UseCall } from "./useCall.ts";
 import { useCallMutation, type UseCallMutation } from "./useCallMutation.ts";
 import { useChatter, type UseChatter } from "./useChatter.ts";
@@ -17,8 +19,11 @@ export interface ChatterReact<T extends SchemaOrServer> {
   useCallMutation: UseCallMutation<T>;
   useProcedure: UseProcedure<T>;
   useConnectionStatus: typeof useConnectionStatus;
+  useCache: UseCache<T>;
+  /** Types the provider's `updates` where they are declared apart from it. */
+  defineUpdates: (updates: ChatterUpdates<T>) => ChatterUpdates<T>;
   callOptions: CallOptions<T>;
-  callKey: CallKey<T>;
+  callKey: CallKeyFn<T>;
 }
 
 /**
@@ -26,7 +31,7 @@ export interface ChatterReact<T extends SchemaOrServer> {
  * once per app, like tRPC's `createTRPCReact<AppRouter>()`:
  *
  * ```ts
- * export const { ChatterProvider, useCall, useCallMutation, useProcedure, callKey } = createChatterReact<typeof schema>();
+ * export const { ChatterProvider, useCall, useCallMutation, useProcedure, useCache, defineUpdates } = createChatterReact<typeof schema>();
  * ```
  *
  * Nothing is created at run time: these are the package's own hooks with your types.
@@ -40,6 +45,8 @@ export function createChatterReact<T extends SchemaOrServer>(): ChatterReact<T> 
     useCallMutation,
     useProcedure,
     useConnectionStatus,
+    useCache,
+    defineUpdates,
     callOptions,
     callKey,
   } as unknown as ChatterReact<T>;

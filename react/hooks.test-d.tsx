@@ -3,10 +3,10 @@ import { QueryClient, skipToken, useQueries, useQuery, useSuspenseQuery } from "
 import { expectTypeOf } from "expect-type";
 import type { ChatterError, ClientStatus } from "@manyducks.co/chatter";
 import { callOptions as looseCallOptions, createChatterReact } from "@manyducks.co/chatter/react";
-import { connect, schema, type TestChatter } from "./test/server.ts";
+import { connect, schema, type AdapterChatter } from "../test/fixtures/adapterServer.ts";
 
 const { useCall, useSuspenseCall, useCallMutation, useProcedure, useConnectionStatus, useChatter, callOptions, callKey, ChatterProvider } =
-  createChatterReact<TestChatter>();
+  createChatterReact<AdapterChatter>();
 const client = connect("ws://127.0.0.1:1");
 const queryClient = new QueryClient();
 

@@ -2,7 +2,7 @@ import { expect, test } from "bun:test";
 import { skipToken } from "@tanstack/react-query";
 import { act, screen, waitFor } from "@testing-library/react";
 import { ChatterError } from "@manyducks.co/chatter";
-import { hooks } from "./test/server.ts";
+import { hooks } from "./test/hooks.ts";
 import { serverPerFile } from "./test/lifecycle.ts";
 import { renderWithChatter } from "./test/render.tsx";
 
@@ -90,15 +90,17 @@ test("errors surface as a ChatterError in the query's error", async () => {
 
 test("unmounting cancels the call on the server (its procedure's signal aborts)", async () => {
   const client = ctx.connect();
-  function Hang() {
-    const hang = useCall("hang", { id: "unmount" });
-    return <p>{hang.fetchStatus}</p>;
+  const { seen } = ctx.server;
+  const [started, aborted] = [seen.started, seen.aborted.length];
+  function Slow() {
+    const slow = useCall("slow", { ms: 5_000 });
+    return <p>{slow.fetchStatus}</p>;
   }
-  const view = renderWithChatter(<Hang />, { client });
-  await waitFor(() => expect(ctx.server.started).toContain("unmount"));
-  expect(ctx.server.cancelled).not.toContain("unmount");
+  const view = renderWithChatter(<Slow />, { client });
+  await waitFor(() => expect(seen.started).toBe(started + 1));
+  expect(seen.aborted.length).toBe(aborted);
   view.unmount();
-  await waitFor(() => expect(ctx.server.cancelled).toContain("unmount"));
+  await waitFor(() => expect(seen.aborted.length).toBe(aborted + 1));
 });
 
 test("after a reconnect the active queries refetch", async () => {

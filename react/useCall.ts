@@ -1,9 +1,10 @@
 import { useQuery, type SkipToken, type UseQueryResult } from "@tanstack/react-query";
+import type { CallResult, SchemaOrServer } from "../client/types.ts";
 import type { ChatterError } from "../core/errors.ts";
 import type { Schema } from "../core/schema.ts";
+import type { CallInput, ServerName } from "../query/index.ts";
 import { callOptions, type CallQueryOptions } from "./callOptions.ts";
-import type { CallInput, CallResult, SchemaOrServer, ServerName } from "./types.ts";
-import { useChatter } from "./useChatter.ts";
+import { useChatterContext } from "./context.ts";
 
 export type UseCall<T extends SchemaOrServer> = <K extends ServerName<T>, TData = CallResult<T, K>>(
   name: K,
@@ -18,5 +19,6 @@ export type UseCall<T extends SchemaOrServer> = <K extends ServerName<T>, TData 
  * `enabled: false`) while the input is not ready.
  */
 export const useCall: UseCall<Schema> = function useCall(name, input, options) {
-  return useQuery(callOptions(useChatter(), name, input, options));
+  const { client, queryClient } = useChatterContext();
+  return useQuery(callOptions(client, name, input, options), queryClient);
 };

@@ -1,9 +1,9 @@
 import { useMutation, type UseMutationOptions, type UseMutationResult } from "@tanstack/react-query";
+import type { CallResult, SchemaOrServer } from "../client/types.ts";
 import type { ChatterError } from "../core/errors.ts";
-import { callMutationOptions, type MutationInput } from "../query/index.ts";
 import type { Schema } from "../core/schema.ts";
-import type { CallInput, CallResult, SchemaOrServer, ServerName } from "./types.ts";
-import { useChatter } from "./useChatter.ts";
+import { callMutationOptions, type CallInput, type MutationInput, type ServerName } from "../query/index.ts";
+import { useChatterContext } from "./context.ts";
 
 export type { MutationInput };
 
@@ -22,5 +22,6 @@ export type UseCallMutation<T extends SchemaOrServer> = <K extends ServerName<T>
 
 /** Calls a server procedure with side effects: `useMutation` whose `mutate(input)` is the call (key `["chatter", name]`). */
 export const useCallMutation: UseCallMutation<Schema> = function useCallMutation(name, options) {
-  return useMutation(callMutationOptions(useChatter(), name, options));
+  const { client, queryClient } = useChatterContext();
+  return useMutation(callMutationOptions(client, name, options), queryClient);
 };

@@ -1,5 +1,5 @@
 import { useCallback, useSyncExternalStore } from "react";
-import type { ClientStatus } from "../client/createClient.ts";
+import type { ClientStatus } from "../client/types.ts";
 import { useChatter } from "./useChatter.ts";
 
 /** The client's connection: `connecting`, `open`, `reconnecting` or `closed`; re-renders on every change. */

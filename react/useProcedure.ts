@@ -1,8 +1,8 @@
 import { useEffect, useLayoutEffect, useRef } from "react";
-import type { ClientProcedure, SchemaOf } from "../client/createClient.ts";
+import type { ClientProcedure, SchemaOf, SchemaOrServer } from "../client/types.ts";
 import type { Schema } from "../core/schema.ts";
-import type { ClientName, SchemaOrServer } from "./types.ts";
-import { useChatter } from "./useChatter.ts";
+import type { ClientName } from "../query/index.ts";
+import { useChatterContext } from "./context.ts";
 
 export type UseProcedure<T extends SchemaOrServer> = <K extends ClientName<T>>(
   name: K,
@@ -17,14 +17,15 @@ const useIsomorphicLayoutEffect = typeof document === "undefined" ? useEffect : 
  * always reach the latest `handler` (it is not re-registered when it changes).
  * When several mounted components implement the same procedure, the one that
  * registered last answers; when it unmounts the previous one answers again. After
- * the last one unmounts, the server's calls get `NOT_FOUND`.
+ * the last one unmounts, the server's calls get `NOT_FOUND`. A procedure the provider
+ * declares in `updates` runs its update first, then the handler, which answers.
  */
 export const useProcedure: UseProcedure<Schema> = function useProcedure(name, handler) {
-  const client = useChatter();
+  const chatter = useChatterContext();
   const latest = useRef(handler);
   useIsomorphicLayoutEffect(() => {
     latest.current = handler;
   });
   // A fresh wrapper per registration: StrictMode's mount → unmount → mount removes exactly the first one.
-  useEffect(() => client.implement(name, (input, context) => latest.current(input, context)), [client, name]);
+  useEffect(() => chatter.implement(name, (input, context) => latest.current(input as never, context)), [chatter, name]);
 };

@@ -1,9 +1,10 @@
 import { useSuspenseQuery, type UseSuspenseQueryOptions, type UseSuspenseQueryResult } from "@tanstack/react-query";
+import type { CallResult, SchemaOrServer } from "../client/types.ts";
 import type { ChatterError } from "../core/errors.ts";
 import type { Schema } from "../core/schema.ts";
+import type { CallInput, ServerName } from "../query/index.ts";
 import { callOptions } from "./callOptions.ts";
-import type { CallInput, CallResult, SchemaOrServer, ServerName } from "./types.ts";
-import { useChatter } from "./useChatter.ts";
+import { useChatterContext } from "./context.ts";
 
 export type CallSuspenseOptions<TQueryFnData, TData = TQueryFnData> = Omit<
   UseSuspenseQueryOptions<TQueryFnData, ChatterError, TData, any>,
@@ -21,5 +22,6 @@ export type UseSuspenseCall<T extends SchemaOrServer> = <K extends ServerName<T>
 
 /** `useCall` for `<Suspense>`: suspends until the result is there, throws errors to the nearest error boundary. */
 export const useSuspenseCall: UseSuspenseCall<Schema> = function useSuspenseCall(name, input, options) {
-  return useSuspenseQuery(callOptions(useChatter(), name, input, options));
+  const { client, queryClient } = useChatterContext();
+  return useSuspenseQuery(callOptions(client, name, input, options), queryClient);
 };

@@ -1,4 +1,4 @@
-// `npm test`: the type check (type tests included), the build, then every test
+// `npm test`: the type check (type tests included) under TypeScript 5.9 and 7, the build, then every test
 // file under `bun test`; ends with one line `N passed, N failed`. Under CI a
 // skipped test counts as failed (a missing binary must not pass silently).
 import { spawnSync } from "node:child_process";
@@ -34,6 +34,8 @@ function check(name: string, command: string[]): void {
 }
 
 check("type check and type tests", ["node_modules/.bin/tsc", "--noEmit", "-p", "tsconfig.json"]);
+// TypeScript 7 (the native compiler, what `npm i -D typescript` installs now) must agree with 5.9.
+check("type check and type tests under TypeScript 7", ["node", "node_modules/typescript7/bin/tsc", "--noEmit", "-p", "tsconfig.json"]);
 check("build", ["npm", "run", "--silent", "build"]);
 
 // Test groups run as separate processes: DOM globals (React, Solid) must not leak

@@ -3,8 +3,7 @@ import { QueryClient } from "@tanstack/solid-query";
 import { renderHook } from "@solidjs/testing-library";
 import { createComponent, createRoot } from "solid-js";
 import { ChatterProvider } from "./ChatterProvider.ts";
-import { ctx, mount, serverPerTest } from "./test/lifecycle.ts";
-import { until } from "./test/server.ts";
+import { ctx, mount, serverPerTest, until } from "./test/lifecycle.ts";
 import { createCall, createConnectionStatus, useChatter } from "./test/typed.ts";
 
 serverPerTest();

@@ -1,11 +1,16 @@
-import { callQueryKey } from "../query/index.ts";
+import type { DataTag } from "@tanstack/solid-query";
+import type { CallResult, SchemaOrServer } from "../client/types.ts";
+import type { ChatterError } from "../core/errors.ts";
 import type { Schema } from "../core/schema.ts";
-import type { CallInput, CallKey as CallKeyOf, SchemaOrServer, ServerName } from "./types.ts";
+import { callQueryKey, type CallInput, type CallQueryKey, type ServerName } from "../query/index.ts";
 
-export type CallKey<T extends SchemaOrServer> = <K extends ServerName<T>>(name: K, input: CallInput<T, K>) => CallKeyOf<T, K>;
+/** The query key of a call, tagged with its data and error types so `getQueryData`/`setQueryData` infer them. */
+export type CallKey<T extends SchemaOrServer, K extends ServerName<T>> = DataTag<CallQueryKey<K, CallInput<T, K>>, CallResult<T, K>, ChatterError>;
+
+export type CallKeyFn<T extends SchemaOrServer> = <K extends ServerName<T>>(name: K, input: CallInput<T, K>) => CallKey<T, K>;
 
 /**
- * The query key of a call, `["chatter", name, input]`, typed with the call's result:
- * `queryClient.setQueryData(callKey("history", { roomId }), (old) => …)` from anywhere.
+ * The query key of a call, `["chatter", name, input]`, typed with the call's result, for
+ * the `QueryClient`'s own methods (`useCache()` covers get/set/update/invalidate).
  */
-export const callKey: CallKey<Schema> = (name, input) => callQueryKey(name, input) as never;
+export const callKey: CallKeyFn<Schema> = callQueryKey as never;

@@ -1,7 +1,8 @@
 import type { QueryFunction, QueryOptions, SkipToken } from "@tanstack/solid-query";
 import type { ChatterError } from "../core/errors.ts";
-import { callQueryOptions } from "../query/index.ts";
-import type { CallInput, CallKey, CallResult, ChatterClient, SchemaOrServer, ServerName } from "./types.ts";
+import type { CallResult, ChatterClient, SchemaOrServer } from "../client/types.ts";
+import { callQueryOptions, type CallInput, type ServerName } from "../query/index.ts";
+import type { CallKey } from "./callKey.ts";
 
 /** The query options a call takes: all of `createQuery`'s but the key and function, plus the call's `timeout`. */
 export type CallQueryOptions<TQueryFnData, TData = TQueryFnData> = Omit<QueryOptions<TQueryFnData, ChatterError, TData, any>, "queryKey" | "queryFn"> & {
@@ -43,7 +44,7 @@ export interface CallOptions<T extends SchemaOrServer> {
 }
 
 /**
- * `queryOptions` for a call (the same helper as the React adapter's, from the core):
+ * `queryOptions` for a call (the same helper as the React adapter's, from query/):
  * its key (`["chatter", name, input]`, typed with the result) and a `queryFn` that calls
  * the server with the query's `signal`, so a query TanStack cancels is cancelled on the
  * server too. Pass `skipToken` as the input while it is not ready.

@@ -2,8 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { createQuery, QueryClient, skipToken } from "@tanstack/solid-query";
 import { createSignal } from "solid-js";
 import { ChatterError } from "../core/errors.ts";
-import { ctx, mount, serverPerTest } from "./test/lifecycle.ts";
-import { until } from "./test/server.ts";
+import { ctx, mount, serverPerTest, until } from "./test/lifecycle.ts";
 import { callKey, callOptions, createCall } from "./test/typed.ts";
 
 serverPerTest();
@@ -62,7 +61,7 @@ describe("createCall", () => {
     await until(() => result.isError);
     expect(result.error).toBeInstanceOf(ChatterError);
     expect(result.error?.code).toBe("NOT_FOUND");
-    expect(result.error?.message).toBe("No such room");
+    expect(result.error?.message).toBe("failed with NOT_FOUND");
   });
 
   test("a plain throw on the server surfaces as INTERNAL, with no message leak", async () => {
@@ -101,8 +100,8 @@ describe("createCall", () => {
 
   test("two owners with an equal input share one call", async () => {
     const queryClient = new QueryClient();
-    const { result: a } = mount(() => createCall("echo", () => ({ text: "same" })), queryClient);
-    const { result: b } = mount(() => createCall("echo", () => ({ text: "same" })), queryClient);
+    const { result: a } = mount(() => createCall("echo", () => ({ text: "same" })), { queryClient });
+    const { result: b } = mount(() => createCall("echo", () => ({ text: "same" })), { queryClient });
     await until(() => a.isSuccess && b.isSuccess);
     expect(ctx.server.seen.calls).toBe(1);
     expect(b.data).toEqual(a.data!);

@@ -1,10 +1,11 @@
 import { createQuery, type CreateQueryResult, type SkipToken } from "@tanstack/solid-query";
 import type { Accessor } from "solid-js";
+import type { CallResult, SchemaOrServer } from "../client/types.ts";
 import type { ChatterError } from "../core/errors.ts";
 import type { Schema } from "../core/schema.ts";
+import type { CallInput, ServerName } from "../query/index.ts";
 import { callOptions, type CallQueryOptions } from "./callOptions.ts";
-import type { CallInput, CallResult, SchemaOrServer, ServerName } from "./types.ts";
-import { useChatter } from "./useChatter.ts";
+import { useChatterContext } from "./context.ts";
 
 /** `(input, options?)`, both accessors; `input` may be left out when the procedure takes none. */
 export type CreateCallArgs<T extends SchemaOrServer, K extends ServerName<T>, TData> = undefined extends CallInput<T, K>
@@ -24,6 +25,9 @@ export type CreateCall<T extends SchemaOrServer> = <K extends ServerName<T>, TDa
  * Reading `data` inside `<Suspense>` suspends (solid-query's data is a resource).
  */
 export const createCall: CreateCall<Schema> = function createCall(name, input?, options?) {
-  const client = useChatter();
-  return createQuery(() => callOptions(client, name, input?.() as never, options?.() as never) as never) as never;
+  const { client, queryClient } = useChatterContext();
+  return createQuery(
+    () => callOptions(client, name, input?.() as never, options?.() as never) as never,
+    () => queryClient,
+  ) as never;
 };

@@ -1,8 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { useQueryClient } from "@tanstack/solid-query";
 import { ChatterError } from "../core/errors.ts";
-import { mount, serverPerTest } from "./test/lifecycle.ts";
-import { until } from "./test/server.ts";
+import { mount, serverPerTest, until } from "./test/lifecycle.ts";
 import { callKey, createCall, createCallMutation } from "./test/typed.ts";
 
 serverPerTest();

@@ -1,10 +1,10 @@
 import { createMutation, type CreateMutationResult, type MutationOptions } from "@tanstack/solid-query";
 import type { Accessor } from "solid-js";
+import type { CallResult, SchemaOrServer } from "../client/types.ts";
 import type { ChatterError } from "../core/errors.ts";
-import { callMutationOptions, type MutationInput } from "../query/index.ts";
 import type { Schema } from "../core/schema.ts";
-import type { CallInput, CallResult, SchemaOrServer, ServerName } from "./types.ts";
-import { useChatter } from "./useChatter.ts";
+import { callMutationOptions, type CallInput, type MutationInput, type ServerName } from "../query/index.ts";
+import { useChatterContext } from "./context.ts";
 
 export type { MutationInput };
 
@@ -23,6 +23,9 @@ export type CreateCallMutation<T extends SchemaOrServer> = <K extends ServerName
 
 /** Calls a server procedure with side effects: `createMutation` whose `mutate(input)` is the call (key `["chatter", name]`). */
 export const createCallMutation: CreateCallMutation<Schema> = function createCallMutation(name, options) {
-  const client = useChatter();
-  return createMutation(() => callMutationOptions(client, name, options?.()));
+  const { client, queryClient } = useChatterContext();
+  return createMutation(
+    () => callMutationOptions(client, name, options?.()),
+    () => queryClient,
+  );
 };

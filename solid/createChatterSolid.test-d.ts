@@ -8,7 +8,8 @@ import type { ChatterClient, ClientStatus } from "../index.ts";
 import { createChatterSolid } from "./index.ts";
 
 const Message = z.object({ id: z.string(), text: z.string(), at: z.string().transform((s) => new Date(s)) });
-type Message = z.output<typeof Message>;
+// What arrives is the JSON of the server's parsed output: the transformed `Date` crosses as its string.
+type Message = { id: string; text: string; at: string };
 
 const schema = createSchema({
   server: {

@@ -1,11 +1,13 @@
-import type { SchemaOrServer } from "../client/createClient.ts";
-import { callKey, type CallKey } from "./callKey.ts";
+import type { SchemaOrServer } from "../client/types.ts";
+import { defineUpdates, type ChatterUpdates } from "../query/index.ts";
+import { callKey, type CallKeyFn } from "./callKey.ts";
 import { callOptions, type CallOptions } from "./callOptions.ts";
 import { ChatterProvider, type ChatterProviderComponent } from "./ChatterProvider.ts";
 import { createCall, type CreateCall } from "./createCall.ts";
 import { createCallMutation, type CreateCallMutation } from "./createCallMutation.ts";
 import { createConnectionStatus } from "./createConnectionStatus.ts";
 import { createProcedure, type CreateProcedure } from "./createProcedure.ts";
+import { useCache, type UseCache } from "./useCache.ts";
 import { useChatter, type UseChatter } from "./useChatter.ts";
 
 export interface ChatterSolid<T extends SchemaOrServer> {
@@ -15,8 +17,11 @@ export interface ChatterSolid<T extends SchemaOrServer> {
   createCallMutation: CreateCallMutation<T>;
   createProcedure: CreateProcedure<T>;
   createConnectionStatus: typeof createConnectionStatus;
+  useCache: UseCache<T>;
+  /** Types the provider's `updates` where they are declared apart from it. */
+  defineUpdates: (updates: ChatterUpdates<T>) => ChatterUpdates<T>;
   callOptions: CallOptions<T>;
-  callKey: CallKey<T>;
+  callKey: CallKeyFn<T>;
 }
 
 /**
@@ -24,7 +29,7 @@ export interface ChatterSolid<T extends SchemaOrServer> {
  * once per app, as `createChatterReact` for React:
  *
  * ```ts
- * export const { ChatterProvider, createCall, createCallMutation, createProcedure, callKey } = createChatterSolid<typeof schema>();
+ * export const { ChatterProvider, createCall, createCallMutation, createProcedure, useCache, defineUpdates } = createChatterSolid<typeof schema>();
  * ```
  *
  * Nothing is created at run time: these are the package's own primitives with your types.
@@ -37,6 +42,8 @@ export function createChatterSolid<T extends SchemaOrServer>(): ChatterSolid<T> 
     createCallMutation,
     createProcedure,
     createConnectionStatus,
+    useCache,
+    defineUpdates,
     callOptions,
     callKey,
   } as unknown as ChatterSolid<T>;

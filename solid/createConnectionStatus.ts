@@ -1,5 +1,5 @@
 import { createSignal, onCleanup, type Accessor } from "solid-js";
-import type { ClientStatus } from "../client/createClient.ts";
+import type { ClientStatus } from "../client/types.ts";
 import { useChatter } from "./useChatter.ts";
 
 /** The client's connection as a signal: `connecting`, `open`, `reconnecting` or `closed`. */

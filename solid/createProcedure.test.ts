@@ -1,8 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { createRoot, createSignal } from "solid-js";
 import { ChatterError } from "../core/errors.ts";
-import { ctx, mount, serverPerTest } from "./test/lifecycle.ts";
-import { until } from "./test/server.ts";
+import { ctx, mount, serverPerTest, until } from "./test/lifecycle.ts";
 import { createCall, createProcedure } from "./test/typed.ts";
 
 serverPerTest();
@@ -23,12 +22,12 @@ describe("createProcedure", () => {
   });
 
   test("a message published to a topic reaches the handler", async () => {
-    const heard: string[] = [];
-    mount(() => createProcedure("notify", ({ text }) => void heard.push(text)));
+    const heard: number[] = [];
+    mount(() => createProcedure("tick", ({ n }) => void heard.push(n)));
     await ctx.client.call("join", { topic: "room" });
-    ctx.server.chatter.publish("room", "notify", { text: "hello" });
+    ctx.server.chatter.publish("room", "tick", { n: 7 });
     await until(() => heard.length === 1, 3_000, "the published message");
-    expect(heard).toEqual(["hello"]);
+    expect(heard).toEqual([7]);
   });
 
   test("after cleanup, the server's call gets NOT_FOUND", async () => {

@@ -1,5 +1,7 @@
 import { createSchema } from "@manyducks.co/chatter";
 import { z } from "zod";
+import { LIMITS } from "./limits.ts";
+import { nameKey, normaliseName } from "./names.ts";
 
 export const Message = z.object({
   id: z.string(),
@@ -10,15 +12,23 @@ export const Message = z.object({
 });
 export type Message = z.infer<typeof Message>;
 
-// One room whoever types it: the web forms and the terminal client all land in the same one.
-const roomId = z.string().trim().toLowerCase().min(1).max(40);
-const username = z.string().trim().min(1).max(24);
+// One room and one name whoever types it ("Lobby " is "lobby", "ada\u200b" is "ada"): the web
+// forms and the terminal client all land in the same room, and no one can pass for someone else.
+const roomId = z.string().transform(nameKey).pipe(z.string().min(1, "Name a room").max(LIMITS.room, `Room names are at most ${LIMITS.room} characters`));
+const username = z.string().transform(normaliseName).pipe(z.string().min(1, "Pick a name").max(LIMITS.name, `Names are at most ${LIMITS.name} characters`));
+// Line breaks and tabs stay; other control characters (escape codes) never reach anyone.
+const text = z
+  .string()
+  .transform((s) => s.replace(/\r\n?/g, "\n").replace(/(?![\n\t])\p{Cc}/gu, "").trim())
+  .pipe(z.string().min(1, "Type a message").max(LIMITS.message, `Messages are at most ${LIMITS.message.toLocaleString("en")} characters`));
 
 export const schema = createSchema({
   server: {
-    joinRoom: { input: z.object({ roomId, username }), output: z.object({ members: z.array(z.string()) }) },
+    // `key`: a secret of this tab or terminal; a rejoin with the same name and key takes the
+    // name back from a connection of ours that dropped (the server may not have noticed yet).
+    joinRoom: { input: z.object({ roomId, username, key: z.string().max(64).optional() }), output: z.object({ members: z.array(z.string()) }) },
     leaveRoom: { input: z.object({ roomId }) },
-    sendMessage: { input: z.object({ roomId, message: z.string().trim().min(1).max(2000) }), output: Message },
+    sendMessage: { input: z.object({ roomId, message: text }), output: Message },
     history: { input: z.object({ roomId }), output: z.array(Message) },
     members: { input: z.object({ roomId }), output: z.array(z.string()) },
   },

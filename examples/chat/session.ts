@@ -1,5 +1,5 @@
 // The chat's one Chatter client and the room it is in, shared by the React and Solid apps.
-import { createClient } from "@manyducks.co/chatter/client";
+import { ChatterError, createClient } from "@manyducks.co/chatter/client";
 import { schema } from "./schema.ts";
 
 export interface Session {
@@ -7,25 +7,43 @@ export interface Session {
   username: string;
 }
 
-let session: Session | undefined;
+interface Entry {
+  session: Session;
+  /** The server refused the name or the room: retrying will not help. */
+  onRefused?: (error: ChatterError) => void;
+}
+
+let current: Entry | undefined;
+
+// This tab's secret: after a drop (or a reload), the server gives our name back to us and to no one else.
+const KEY_NAME = "chatter:key";
+const key = sessionStorage.getItem(KEY_NAME) ?? crypto.randomUUID();
+sessionStorage.setItem(KEY_NAME, key);
 
 export const client = createClient<typeof schema>({
   url: `${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws`,
   schema,
   // Every open, reconnects included, before calls queued offline go out: a restarted
   // server has forgotten us, so join the room again first.
-  onOpen(socket) {
-    if (session) socket.call("joinRoom", session).catch(() => {});
-  },
+  onOpen: () => join(),
 });
 
+function join(): void {
+  const entry = current;
+  if (!entry) return;
+  client.call("joinRoom", { ...entry.session, key }).catch((error: unknown) => {
+    if (current === entry && error instanceof ChatterError && error.code === "BAD_INPUT") entry.onRefused?.(error);
+  });
+}
+
 /** Joins a room now if connected, else on the next open; returns the leaver. */
-export function enterRoom(next: Session): () => void {
-  session = next;
-  if (client.status === "open") client.call("joinRoom", next).catch(() => {});
+export function enterRoom(session: Session, onRefused?: (error: ChatterError) => void): () => void {
+  const entry = { session, onRefused };
+  current = entry;
+  if (client.status === "open") join();
   return () => {
-    if (session === next) session = undefined;
+    if (current === entry) current = undefined;
     // A socket that is not open has no room on the server to leave.
-    if (client.status === "open") client.call("leaveRoom", { roomId: next.roomId }).catch(() => {});
+    if (client.status === "open") client.call("leaveRoom", { roomId: session.roomId }).catch(() => {});
   };
 }

@@ -32,3 +32,23 @@ export function rememberSession(username: string, roomId: string): Session | und
   localStorage.setItem(ROOM_KEY, session.roomId);
   return session;
 }
+
+/** What to tell someone whose text is over a limit (the server's words, plus this text's length); undefined if it fits. */
+export function overLimit(what: "Names" | "Room names" | "Messages", length: number, max: number): string | undefined {
+  if (length <= max) return undefined;
+  return `${what} are at most ${max.toLocaleString("en")} characters (this one is ${length.toLocaleString("en")})`;
+}
+
+/** The app's two moves: joining clears the last refusal; leaving says why when the server refused the join. */
+export function sessionMoves(setSession: (session: Session | undefined) => void, setRefusal: (refusal: string | undefined) => void) {
+  return {
+    join(session: Session) {
+      setRefusal(undefined);
+      setSession(session);
+    },
+    leave(refusal?: string) {
+      setSession(undefined);
+      setRefusal(refusal);
+    },
+  };
+}

@@ -1,21 +1,21 @@
 // One server per test file, one client per test, and whatever a test rendered, cleaned up after it.
 import { afterAll, afterEach, beforeAll } from "bun:test";
 import { cleanup } from "@testing-library/react";
-import { connect, startTestServer, type TestServer } from "./server.ts";
+import { connect, startAdapterServer, type AdapterClient, type AdapterServer } from "../../test/fixtures/adapterServer.ts";
 
 /** Call at the top of a test file (a module's hooks bind to the first file that imports it). */
 export function serverPerFile() {
-  let server: TestServer | undefined;
-  let client: ReturnType<typeof connect> | undefined;
+  let server: AdapterServer | undefined;
+  const clients: AdapterClient[] = [];
   beforeAll(() => {
-    server = startTestServer();
+    server = startAdapterServer();
   });
   afterAll(() => server?.stop());
   afterEach(() => {
     cleanup();
-    client?.close();
+    for (const client of clients.splice(0)) client.close();
   });
-  const started = (): TestServer => {
+  const started = (): AdapterServer => {
     if (!server) throw new Error("the test server starts in beforeAll");
     return server;
   };
@@ -25,7 +25,8 @@ export function serverPerFile() {
     },
     /** A client of the file's server, closed after the test. */
     connect() {
-      client = connect(started().url);
+      const client = connect(started().url);
+      clients.push(client);
       return client;
     },
   };

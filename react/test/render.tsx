@@ -1,16 +1,26 @@
 import { QueryClient, QueryClientProvider } from "@tanstack/react-query";
 import { render } from "@testing-library/react";
 import { StrictMode, type ReactNode } from "react";
-import { hooks } from "./server.ts";
-import type { connect } from "./server.ts";
+import type { ChatterUpdates } from "@manyducks.co/chatter/react";
+import type { AdapterChatter, AdapterClient } from "../../test/fixtures/adapterServer.ts";
+import { hooks } from "./hooks.ts";
+
+interface Options {
+  client: AdapterClient;
+  strict?: boolean;
+  queryClient?: QueryClient;
+  updates?: ChatterUpdates<AdapterChatter>;
+}
 
 /** Renders `ui` inside a QueryClientProvider and a ChatterProvider (and StrictMode when asked). */
-export function renderWithChatter(ui: ReactNode, options: { client: ReturnType<typeof connect>; strict?: boolean; queryClient?: QueryClient }) {
+export function renderWithChatter(ui: ReactNode, options: Options) {
   const queryClient = options.queryClient ?? new QueryClient({ defaultOptions: { queries: { retry: false } } });
   const wrap = (node: ReactNode) => {
     const tree = (
       <QueryClientProvider client={queryClient}>
-        <hooks.ChatterProvider client={options.client}>{node}</hooks.ChatterProvider>
+        <hooks.ChatterProvider client={options.client} updates={options.updates}>
+          {node}
+        </hooks.ChatterProvider>
       </QueryClientProvider>
     );
     return options.strict ? <StrictMode>{tree}</StrictMode> : tree;

@@ -1,6 +1,6 @@
+import type { AdapterChatter } from "../../test/fixtures/adapterServer.ts";
 import { createChatterSolid } from "../createChatterSolid.ts";
-import type { TestSchema } from "./server.ts";
 
-/** The primitives typed by the test schema, as an app gets them. */
-export const { createCall, createCallMutation, createProcedure, createConnectionStatus, callOptions, callKey, useChatter } =
-  createChatterSolid<TestSchema>();
+/** The primitives typed by the test server, as an app gets them. */
+export const { ChatterProvider, createCall, createCallMutation, createProcedure, createConnectionStatus, callOptions, callKey, useChatter, useCache } =
+  createChatterSolid<AdapterChatter>();

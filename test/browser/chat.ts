@@ -2,7 +2,9 @@
 // (Debian's /usr/bin/chromium, driven by playwright-core), and the steps of a person chatting.
 import { afterAll, beforeAll } from "bun:test";
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -31,13 +33,17 @@ export function chatSuite(options: { apps: string[]; ready: string; what: string
   let browser: Browser | undefined;
   let server: ChildProcess | undefined;
   let port = 0;
+  // The history's SQLite file, kept across restarts of the server like a real deployment's.
+  const data = mkdtempSync(join(tmpdir(), "chat-browser-"));
   /** Uncaught errors of every page opened by `open`. */
   const errors: string[] = [];
+  /** Every answer of 400 or more that a page got (a missing favicon included). */
+  const failedRequests: string[] = [];
 
   /** Starts `bun examples/chat/server.ts` on `port` and waits until it serves `ready`. */
   async function start(): Promise<void> {
     server = spawn(process.execPath, ["examples/chat/server.ts"], {
-      env: { ...process.env, PORT: String(port), HOST: "127.0.0.1" },
+      env: { ...process.env, PORT: String(port), HOST: "127.0.0.1", CHAT_DB: join(data, "chat.sqlite") },
       stdio: ["ignore", "ignore", "inherit"],
     });
     for (let i = 0; i < 100; i++) {
@@ -59,6 +65,18 @@ export function chatSuite(options: { apps: string[]; ready: string; what: string
     if (child.exitCode === null) child.kill("SIGKILL");
   }
 
+  /** Stops the server, waiting for `pages` to see it go. */
+  async function seeStop(pages: Page[]): Promise<void> {
+    await stop();
+    for (const page of pages) await page.locator('[data-status="reconnecting"]').waitFor();
+  }
+
+  /** Starts the server again, waiting for `pages` to reconnect. */
+  async function seeStart(pages: Page[]): Promise<void> {
+    await start();
+    for (const page of pages) await page.locator('[data-status="open"]').waitFor({ timeout: 20_000 });
+  }
+
   beforeAll(async () => {
     if (!options.apps.every((app) => existsSync(app))) {
       const build = spawnSync("npm", ["run", "--silent", "build:web"], { stdio: "inherit" });
@@ -76,35 +94,47 @@ export function chatSuite(options: { apps: string[]; ready: string; what: string
   afterAll(async () => {
     await browser?.close();
     await stop();
+    rmSync(data, { recursive: true, force: true });
   });
 
   return {
     errors,
+    failedRequests,
     /** A page each, in a browser context of its own; `names` label their errors. */
-    async open(names: string[]): Promise<Page[]> {
+    async open(names: string[], { width = 1000, height = 640 } = {}): Promise<Page[]> {
       const pages: Page[] = [];
       for (const name of names) {
-        const context = await browser!.newContext({ viewport: { width: 1000, height: 640 }, colorScheme: "light" });
+        const context = await browser!.newContext({ viewport: { width, height }, colorScheme: "light" });
         const page = await context.newPage();
         page.setDefaultTimeout(10_000);
         page.on("pageerror", (error) => errors.push(`${name}: ${error.message}`));
+        page.on("response", (response) => void (response.status() >= 400 && failedRequests.push(`${response.status()} ${response.url()}`)));
         pages.push(page);
       }
       return pages;
     },
-    async join(page: Page, path: string, name: string, room: string): Promise<void> {
+    /** Loads `path`; `join` then fills the join form and sends it. */
+    async load(page: Page, path: string): Promise<void> {
       await page.goto(`http://127.0.0.1:${port}${path}`);
+    },
+    /** Loads `path` (unless `load: false`) and joins; waits for the connection unless `connected: false`. */
+    async join(page: Page, path: string, name: string, room: string, { load = true, connected = true } = {}): Promise<void> {
+      if (load) await page.goto(`http://127.0.0.1:${port}${path}`);
       await page.getByLabel("Your name").fill(name);
       await page.getByLabel("Room").fill(room);
       await page.getByRole("button", { name: "Join" }).click();
-      await page.locator('[data-status="open"]').waitFor();
+      if (connected) await page.locator('[data-status="open"]').waitFor();
     },
-    /** Restarts the server (a new one, with empty memory), waiting for `pages` to see it go and reconnect. */
+    stop: seeStop,
+    start: seeStart,
+    /** Starts the server if a test left it stopped (say, by failing while it was down). */
+    async ensureRunning(): Promise<void> {
+      if (hasChromium && (!server || server.exitCode !== null)) await start();
+    },
+    /** Restarts the server (its members are new, its history the same), waiting for `pages` to see it go and reconnect. */
     async restart(pages: Page[]): Promise<void> {
-      await stop();
-      for (const page of pages) await page.locator('[data-status="reconnecting"]').waitFor();
-      await start();
-      for (const page of pages) await page.locator('[data-status="open"]').waitFor({ timeout: 20_000 });
+      await seeStop(pages);
+      await seeStart(pages);
     },
   };
 }

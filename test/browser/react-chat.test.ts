@@ -1,4 +1,5 @@
-// The React web chat in headless Chromium: two people chat in one room, the server restarts, they go on.
+// The React web chat in headless Chromium: two people chat in one room, the server restarts, they go on
+// (with the history they had).
 import { expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { bundleCode, chatSuite, hasChromium, messages, names, say, SERVER_ONLY, until } from "./chat.ts";
@@ -6,7 +7,7 @@ import { bundleCode, chatSuite, hasChromium, messages, names, say, SERVER_ONLY, 
 const chat = chatSuite({ apps: ["examples/chat/dist/react/index.html"], ready: "/", what: "browser tests" });
 
 test.skipIf(!hasChromium)(
-  "two pages chat in one room, and keep chatting after the server restarts",
+  "two pages chat in one room, and keep chatting (and their history) after the server restarts",
   async () => {
     const pages = await chat.open(["Ada", "Grace"]);
     const [ada, grace] = pages as [Page, Page];
@@ -29,8 +30,12 @@ test.skipIf(!hasChromium)(
     else expect((await ada.screenshot()).byteLength).toBeGreaterThan(10_000);
 
     await chat.restart(pages);
-    // Both rejoined the room on the new server (its memory is new: the room starts empty).
+    // Both rejoined the room on the new server, and the history outlived it (bun:sqlite).
     for (const page of pages) await until(async () => (await names(page)) === "Ada,Grace");
+    await grace.reload();
+    await grace.getByRole("button", { name: "Join" }).click();
+    await messages(grace).getByText("Did the build go green?").waitFor();
+    await messages(grace).getByText("I am watching the status badge").waitFor();
 
     await say(ada, "Still there after the restart?");
     await messages(grace).getByText("Still there after the restart?").waitFor();

@@ -3,7 +3,7 @@
 // the adapter is connected; GET /stats answers the adapter's status and the faults
 // reported to onError. Exits when its stdin closes, so a dying test leaves no orphan.
 import { z } from "zod";
-import { createServer } from "../../server/createServer.ts";
+import { createServer } from "../../server/index.ts";
 import { createSchema } from "../../core/schema.ts";
 import { clientTopic, createRedisAdapter } from "../../redis/index.ts";
 

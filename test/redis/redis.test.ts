@@ -1,8 +1,8 @@
 // Publishes across three Chatter instances (child processes) through a real
 // redis-server. Skips, loudly, without redis-server; under CI a skip fails the run.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createClient, type ChatterClient } from "../../client/createClient.ts";
-import { createServer } from "../../server/createServer.ts";
+import { createClient, type ChatterClient } from "../../client/index.ts";
+import { createServer } from "../../server/index.ts";
 import { createRedisAdapter } from "../../redis/createRedisAdapter.ts";
 import { Redis, redisBinary, startInstance, stopAll, until, type Instance } from "./cluster.ts";
 import { schema } from "./instance.ts";

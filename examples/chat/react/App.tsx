@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { sessionMoves } from "../ui.ts";
 import type { Session } from "./chatter.ts";
 import { JoinForm } from "./JoinForm.tsx";
 import { Room } from "./Room.tsx";
@@ -6,6 +7,8 @@ import { StatusBadge } from "./StatusBadge.tsx";
 
 export function App() {
   const [session, setSession] = useState<Session>();
+  const [refusal, setRefusal] = useState<string>();
+  const { join, leave } = sessionMoves(setSession, setRefusal);
   return (
     <div className="app">
       <header className="topbar">
@@ -23,7 +26,7 @@ export function App() {
         )}
         <StatusBadge />
       </header>
-      {session ? <Room session={session} onLeave={() => setSession(undefined)} /> : <JoinForm onJoin={setSession} />}
+      {session ? <Room session={session} onLeave={leave} /> : <JoinForm onJoin={join} notice={refusal} />}
     </div>
   );
 }

@@ -1,18 +1,20 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useEffect } from "react";
+import { explain } from "../explain.ts";
 import { addMessage } from "./addMessage.ts";
 import { callKey, enterRoom, useCall, useProcedure, type Session } from "./chatter.ts";
 import { Composer } from "./Composer.tsx";
 import { MemberList } from "./MemberList.tsx";
 import { MessageList } from "./MessageList.tsx";
 
-export function Room({ session, onLeave }: { session: Session; onLeave: () => void }) {
+/** `onLeave(refusal?)`: the person left, or the server refused the join (a name taken) and says why. */
+export function Room({ session, onLeave }: { session: Session; onLeave: (refusal?: string) => void }) {
   const { roomId, username } = session;
   const queryClient = useQueryClient();
   const history = useCall("history", { roomId });
   const members = useCall("members", { roomId });
 
-  useEffect(() => enterRoom({ roomId, username }), [roomId, username]);
+  useEffect(() => enterRoom({ roomId, username }, (error) => onLeave(explain(error))), [roomId, username]);
 
   // Pushed by the server while this room is on screen: write them into the cache.
   useProcedure("receiveMessage", ({ message }) => addMessage(queryClient, message));
@@ -26,7 +28,7 @@ export function Room({ session, onLeave }: { session: Session; onLeave: () => vo
       </section>
       <aside className="sidebar card">
         <MemberList members={members.data ?? []} me={username} />
-        <button type="button" className="ghost" onClick={onLeave}>
+        <button type="button" className="ghost" onClick={() => onLeave()}>
           Leave room
         </button>
       </aside>

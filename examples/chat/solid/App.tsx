@@ -1,5 +1,6 @@
 /** @jsxImportSource solid-js */
 import { createSignal, Show } from "solid-js";
+import { sessionMoves } from "../ui.ts";
 import type { Session } from "./chatter.ts";
 import { JoinForm } from "./JoinForm.tsx";
 import { Room } from "./Room.tsx";
@@ -7,6 +8,8 @@ import { StatusBadge } from "./StatusBadge.tsx";
 
 export function App() {
   const [session, setSession] = createSignal<Session>();
+  const [refusal, setRefusal] = createSignal<string>();
+  const { join, leave } = sessionMoves(setSession, setRefusal);
   return (
     <div class="app">
       <header class="topbar">
@@ -26,8 +29,8 @@ export function App() {
         </Show>
         <StatusBadge />
       </header>
-      <Show when={session()} keyed fallback={<JoinForm onJoin={setSession} />}>
-        {(current) => <Room session={current} onLeave={() => setSession(undefined)} />}
+      <Show when={session()} keyed fallback={<JoinForm onJoin={join} notice={refusal()} />}>
+        {(current) => <Room session={current} onLeave={leave} />}
       </Show>
     </div>
   );

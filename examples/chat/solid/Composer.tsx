@@ -2,18 +2,25 @@
 import { useQueryClient } from "@tanstack/solid-query";
 import { createSignal, Show } from "solid-js";
 import { addMessage } from "./addMessage.ts";
-import { createCallMutation } from "./chatter.ts";
+import { explain } from "../explain.ts";
+import { LIMITS } from "../limits.ts";
+import { overLimit } from "../ui.ts";
+import { createCallMutation, createConnectionStatus } from "./chatter.ts";
 
 export function Composer(props: { roomId: string }) {
   const [text, setText] = createSignal("");
+  const status = createConnectionStatus();
+  // Said, not cut: a long paste stays whole in the box, with the limit next to it.
+  const tooLong = () => overLimit("Messages", text().trim().length, LIMITS.message);
   const queryClient = useQueryClient();
   // The server sends a message to everyone else in the room; our own copy is its answer.
   const send = createCallMutation("sendMessage", () => ({ onSuccess: (message) => addMessage(queryClient, message) }));
+  const queued = () => send.isPending && status() !== "open";
 
   function submit(event?: Event) {
     event?.preventDefault();
     const message = text().trim();
-    if (!message) return;
+    if (!message || tooLong()) return;
     send.mutate({ roomId: props.roomId, message }, { onSuccess: () => setText((current) => (current.trim() === message ? "" : current)) });
   }
 
@@ -29,16 +36,28 @@ export function Composer(props: { roomId: string }) {
         value={text()}
         onInput={(e) => setText(e.currentTarget.value)}
         onKeyDown={onKeyDown}
-        maxLength={2000}
+        aria-invalid={tooLong() ? true : undefined}
         rows={1}
       />
-      <button type="submit" class="primary" disabled={!text().trim() || send.isPending}>
-        Send
+      <button type="submit" class="primary" disabled={!text().trim() || !!tooLong() || send.isPending}>
+        {queued() ? "Queued" : "Send"}
       </button>
+      <Show when={tooLong()}>
+        {(message) => (
+          <p class="composer-error" role="alert">
+            {message()}
+          </p>
+        )}
+      </Show>
+      <Show when={queued()}>
+        <p class="composer-note" role="status">
+          Queued: it goes out when the connection is back
+        </p>
+      </Show>
       <Show when={send.error}>
         {(error) => (
           <p class="composer-error" role="alert">
-            Not sent: {error().message}
+            Not sent: {explain(error())}
           </p>
         )}
       </Show>

@@ -1,13 +1,17 @@
 /** @jsxImportSource solid-js */
 import type { ChatterError } from "@manyducks.co/chatter/client";
 import { createEffect, For, Show } from "solid-js";
+import { explain } from "../explain.ts";
 import type { Message } from "../schema.ts";
+import { createConnectionStatus } from "./chatter.ts";
 
 const time = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 
 export function MessageList(props: { messages: Message[] | undefined; loading: boolean; error: ChatterError | null; me: string }) {
   let list: HTMLOListElement | undefined;
   const messages = () => props.messages ?? [];
+  // The history call waits for the connection; say so rather than "Loading…" for as long as it is down.
+  const status = createConnectionStatus();
 
   createEffect(() => {
     messages().length; // on every new message, scroll to the bottom
@@ -17,9 +21,9 @@ export function MessageList(props: { messages: Message[] | undefined; loading: b
   return (
     <ol class="messages" ref={list} role="log" aria-label="Messages" aria-live="polite">
       <Show when={props.loading}>
-        <li class="notice">Loading history…</li>
+        <li class="notice">{status() === "open" ? "Loading history…" : "Waiting for the server… the history loads once connected"}</li>
       </Show>
-      <Show when={props.error}>{(error) => <li class="notice error">Could not load the history: {error().message}</li>}</Show>
+      <Show when={props.error}>{(error) => <li class="notice error">Could not load the history: {explain(error())}</li>}</Show>
       <Show when={!props.loading && !props.error && messages().length === 0}>
         <li class="notice">No messages yet. Say hello!</li>
       </Show>

@@ -1,6 +1,7 @@
 /** @jsxImportSource solid-js */
 import { useQueryClient } from "@tanstack/solid-query";
 import { onCleanup } from "solid-js";
+import { explain } from "../explain.ts";
 import { addMessage } from "./addMessage.ts";
 import { callKey, createCall, createProcedure, enterRoom, type Session } from "./chatter.ts";
 import { Composer } from "./Composer.tsx";
@@ -8,13 +9,14 @@ import { MemberList } from "./MemberList.tsx";
 import { MessageList } from "./MessageList.tsx";
 
 /** One room, for one session: `App` creates a new `Room` when the session changes. */
-export function Room(props: { session: Session; onLeave: () => void }) {
+/** `onLeave(refusal?)`: the person left, or the server refused the join (a name taken) and says why. */
+export function Room(props: { session: Session; onLeave: (refusal?: string) => void }) {
   const { roomId, username } = props.session;
   const queryClient = useQueryClient();
   const history = createCall("history", () => ({ roomId }));
   const members = createCall("members", () => ({ roomId }));
 
-  onCleanup(enterRoom({ roomId, username }));
+  onCleanup(enterRoom({ roomId, username }, (error) => props.onLeave(explain(error))));
 
   // Pushed by the server while this room is on screen: write them into the cache.
   createProcedure("receiveMessage", ({ message }) => addMessage(queryClient, message));

@@ -1,0 +1,187 @@
+// The example chat's server through its public face: real sockets to a real Bun server on 127.0.0.1.
+import { afterEach, expect, test } from "bun:test";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ChatterError, createClient } from "@manyducks.co/chatter/client";
+import { LIMITS } from "./limits.ts";
+import { schema } from "./schema.ts";
+import { startChat, type ChatOptions } from "./server.ts";
+
+const cleanups: (() => unknown)[] = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+function serve(options: ChatOptions = {}) {
+  const chat = startChat({ port: 0, hostname: "127.0.0.1", db: ":memory:", ...options });
+  let stopped = false;
+  const stop = () => (stopped ? undefined : ((stopped = true), chat.stop()));
+  cleanups.push(stop);
+  return { ...chat, stop, url: `ws://127.0.0.1:${chat.server.port}/ws`, http: `http://127.0.0.1:${chat.server.port}` };
+}
+
+function connect(url: string, received: string[] = []) {
+  const client = createClient({
+    url,
+    schema,
+    heartbeat: false,
+    reconnect: false,
+    procedures: { receiveMessage: ({ message }) => void received.push(message.message) },
+  });
+  cleanups.push(() => client.close());
+  return client;
+}
+
+/** The ChatterError a promise rejects with. */
+async function failure(promise: Promise<unknown>): Promise<ChatterError> {
+  const error = await promise.then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  if (!(error instanceof ChatterError)) throw new Error(`expected a ChatterError, got ${error}`);
+  return error;
+}
+
+test("a name is one person's per room: case, spaces and invisible characters do not make another", async () => {
+  const { url } = serve();
+  await connect(url).call("joinRoom", { roomId: "lobby", username: "alice" });
+  for (const impostor of ["alice", "Alice", " alice ", "alice\u200b", "ａｌｉｃｅ"]) {
+    const error = await failure(connect(url).call("joinRoom", { roomId: "lobby", username: impostor }));
+    expect([error.code, error.message]).toEqual(["BAD_INPUT", 'The name "alice" is taken in #lobby: pick another']);
+  }
+  await connect(url).call("joinRoom", { roomId: "elsewhere", username: "alice" }); // another room: fine
+  const bob = connect(url);
+  expect(await bob.call("joinRoom", { roomId: "LOBBY ", username: "bob\u200b" })).toEqual({ members: ["alice", "bob"] });
+});
+
+test("a rejoin with the same key takes the name back from a connection of ours the server still holds", async () => {
+  const { url } = serve();
+  const heard: string[] = [];
+  const stale = connect(url, heard);
+  await stale.call("joinRoom", { roomId: "lobby", username: "ada", key: "tab-1" });
+  const fresh = connect(url);
+  expect(await fresh.call("joinRoom", { roomId: "lobby", username: "ada", key: "tab-1" })).toEqual({ members: ["ada"] });
+  expect((await failure(connect(url).call("joinRoom", { roomId: "lobby", username: "ada", key: "guess" }))).code).toBe("BAD_INPUT");
+  // The old connection has left the room: it hears nothing more and cannot send as ada.
+  const bob = connect(url);
+  await bob.call("joinRoom", { roomId: "lobby", username: "bob" });
+  await bob.call("sendMessage", { roomId: "lobby", message: "hi ada" });
+  expect((await failure(stale.call("sendMessage", { roomId: "lobby", message: "still me" }))).message).toBe("Join #lobby before sending to it");
+  expect(heard).toEqual([]);
+});
+
+test(`a connection is in at most ${LIMITS.roomsPerConnection} rooms at once, and its rooms are a set (joining again is free)`, async () => {
+  const { url } = serve();
+  const client = connect(url);
+  for (let i = 0; i < LIMITS.roomsPerConnection; i++) await client.call("joinRoom", { roomId: `room-${i}`, username: "ada" });
+  await client.call("joinRoom", { roomId: "room-0", username: "ada" }); // already in it
+  const error = await failure(client.call("joinRoom", { roomId: "one-more", username: "ada" }));
+  expect([error.code, error.message]).toEqual(["BAD_INPUT", `You are in ${LIMITS.roomsPerConnection} rooms already: leave one first`]);
+  await client.call("leaveRoom", { roomId: "room-3" });
+  await client.call("joinRoom", { roomId: "one-more", username: "ada" });
+});
+
+test(`a connection sends ${LIMITS.sendBurst} messages at once, then ${LIMITS.sendsPerSecond} a second: past that, a clear OVERLOADED`, async () => {
+  const { url } = serve();
+  const client = connect(url);
+  await client.call("joinRoom", { roomId: "lobby", username: "ada" });
+  const sends = Array.from({ length: LIMITS.sendBurst + 1 }, (_, i) => client.call("sendMessage", { roomId: "lobby", message: `m${i}` }));
+  const results = await Promise.allSettled(sends);
+  expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(LIMITS.sendBurst);
+  const error = (results.at(-1) as PromiseRejectedResult).reason as ChatterError;
+  expect([error.code, error.message]).toEqual(["OVERLOADED", `Slow down: ${LIMITS.sendBurst} messages at once, then ${LIMITS.sendsPerSecond} a second`]);
+  await Bun.sleep(1000 / LIMITS.sendsPerSecond + 50);
+  await client.call("sendMessage", { roomId: "lobby", message: "later" });
+  expect((await client.call("history", { roomId: "lobby" })).map((m) => m.message).at(-1)).toBe("later");
+});
+
+test("a room no one is in is forgotten, whether they left or dropped", async () => {
+  const { url, rooms } = serve();
+  const clients = Array.from({ length: 5 }, () => connect(url));
+  for (const [i, client] of clients.entries()) {
+    for (let r = 0; r < LIMITS.roomsPerConnection; r++) await client.call("joinRoom", { roomId: `r${i}-${r}`, username: `u${i}` });
+  }
+  expect(rooms.size).toBe(5 * LIMITS.roomsPerConnection);
+  await clients[0]!.call("leaveRoom", { roomId: "r0-0" });
+  expect(rooms.size).toBe(5 * LIMITS.roomsPerConnection - 1);
+  for (const client of clients) client.close();
+  const end = Date.now() + 3_000;
+  while (rooms.size && Date.now() < end) await Bun.sleep(10);
+  expect(rooms.size).toBe(0);
+});
+
+test("messages past the limit are refused with the limit in words; control characters never reach anyone", async () => {
+  const { url } = serve();
+  const client = connect(url);
+  await client.call("joinRoom", { roomId: "lobby", username: "ada" });
+  const error = await failure(client.call("sendMessage", { roomId: "lobby", message: "x".repeat(5_000) }));
+  expect(error.code).toBe("BAD_INPUT");
+  expect(error.issues?.map((issue) => issue.message)).toEqual(["Messages are at most 2,000 characters"]);
+  const long = await failure(client.call("joinRoom", { roomId: "lobby", username: "x".repeat(30) }));
+  expect(long.issues?.map((issue) => issue.message)).toEqual(["Names are at most 24 characters"]);
+  const sent = await client.call("sendMessage", { roomId: "lobby", message: "two\r\nlines\x1b[2J\ttab\x07" });
+  expect(sent.message).toBe("two\nlines[2J\ttab");
+});
+
+/** `bun server.ts` as its own process (a restart is a new process), on a free port. */
+async function spawnServer(env: Record<string, string>) {
+  const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+  const port = probe.port!;
+  await probe.stop(true);
+  const proc = Bun.spawn([process.execPath, `${import.meta.dir}/server.ts`], {
+    env: { ...process.env, ...env, PORT: String(port), HOST: "127.0.0.1" },
+    stdout: "ignore",
+    stderr: "inherit",
+  });
+  cleanups.push(() => proc.kill(9));
+  for (let i = 0; i < 100; i++) {
+    if (await fetch(`http://127.0.0.1:${port}/favicon.svg`).then((r) => r.status < 500, () => false)) break;
+    await Bun.sleep(50);
+  }
+  return { url: `ws://127.0.0.1:${port}/ws`, stop: () => (proc.kill("SIGTERM"), proc.exited) };
+}
+
+test("the history survives a restart of the server process (bun:sqlite), and ids keep growing", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "chat-db-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  const env = { CHAT_DB: join(dir, "chat.sqlite") };
+  const first = await spawnServer(env);
+  const ada = connect(first.url);
+  await ada.call("joinRoom", { roomId: "lobby", username: "ada" });
+  const before = await ada.call("sendMessage", { roomId: "lobby", message: "remember me" });
+  ada.close();
+  await first.stop();
+
+  const second = await spawnServer(env);
+  const bob = connect(second.url);
+  expect((await bob.call("history", { roomId: "lobby" })).map((m) => [m.username, m.message])).toEqual([["ada", "remember me"]]);
+  await bob.call("joinRoom", { roomId: "lobby", username: "bob" });
+  const after = await bob.call("sendMessage", { roomId: "lobby", message: "I do" });
+  expect(Number(after.id)).toBeGreaterThan(Number(before.id));
+});
+
+test("/solid redirects on this site whatever the Host header says; /favicon.ico is there", async () => {
+  const { server } = serve();
+  // A raw request, so that the Host header is the attacker's.
+  const answer = await new Promise<string>((resolve, reject) => {
+    let text = "";
+    Bun.connect({
+      hostname: "127.0.0.1",
+      port: server.port!,
+      socket: {
+        open: (socket) => void socket.write("GET /solid?x=1 HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n"),
+        data: (_, chunk) => void (text += chunk.toString()),
+        close: () => resolve(text),
+        error: (_, error) => reject(error),
+      },
+    }).catch(reject);
+  });
+  expect(answer).toMatch(/^HTTP\/1\.1 308/);
+  expect(answer).toMatch(/\r\nlocation: \/solid\/\?x=1\r\n/i);
+  expect(answer).not.toContain("evil.example");
+
+  const icon = await fetch(`http://127.0.0.1:${server.port}/favicon.ico`);
+  expect(icon.status).toBe(200);
+  expect(icon.headers.get("content-type")).toBe("image/svg+xml");
+});
