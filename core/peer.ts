@@ -8,7 +8,7 @@ import { background } from "./liveness.ts";
 import { CALL, CANCEL, CLOSE_OVERLOADED, CREDIT, END, ERROR, GOAWAY, HELLO, INVALIDATE, isValidId, ITEM, NOTIFY, PING, PONG, PONG_FRAME, RESULT, SET_DATA, STREAM } from "./protocol.ts";
 import type { Procedure, Procedures } from "./schema.ts";
 import type { StandardSchemaV1 } from "./standard.ts";
-import { Inbound, Outbound, type StreamHost, type StreamOptions } from "./streams.ts";
+import { Inbound, Outbound, windowOf, type StreamHost, type StreamOptions } from "./streams.ts";
 import { Task } from "./task.ts";
 import type { CallOptions, ProcedureContext } from "./types.ts";
 import { validate, type Checked } from "./validate.ts";
@@ -167,19 +167,14 @@ export class Peer implements StreamHost {
     if (this.ended) return Promise.reject(this.ended);
     if (own(this.config.remote, name)?.stream) return Promise.reject(new ChatterError("NOT_FOUND", `"${short(name)}" is a stream: iterate stream("${short(name)}", input) instead of calling it`));
     const pending = (this.pending ??= new Map());
-    if (pending.size >= this.config.maxOutgoing) {
-      return Promise.reject(new ChatterError("OVERLOADED", `Too many calls in flight (${this.config.maxOutgoing}); "${short(name)}" was not sent`));
-    }
     const id = ++this.lastId;
     let frame: string;
     try {
+      this.checkRoom(name);
       // Built as text: no array per call, and `JSON.stringify(name)` quotes it as the array form would.
-      frame = input === undefined ? `[${CALL},${id},${JSON.stringify(name)}]` : `[${CALL},${id},${JSON.stringify(name)},${json(input)}]`;
-    } catch (cause) {
-      return Promise.reject(notEncodable("BAD_INPUT", `The input of "${short(name)}"`, cause));
-    }
-    if (tooLarge(frame, this.config.maxPayload)) {
-      return Promise.reject(new ChatterError("TOO_LARGE", `The input of "${short(name)}" is larger than ${this.config.maxPayload} bytes`));
+      frame = this.encode(`[${CALL},${id}`, name, input);
+    } catch (error) {
+      return Promise.reject(error);
     }
     const timeout = options?.timeout ?? this.config.timeout;
     return new Promise((resolve, reject) => {
@@ -206,22 +201,33 @@ export class Peer implements StreamHost {
     if (this.ended) throw this.ended;
     const def = own(this.config.remote, name);
     if (def && !def.stream) throw new ChatterError("NOT_FOUND", `"${short(name)}" is not a stream: call("${short(name)}", input) instead`);
-    const streams = (this.streams ??= new Map());
-    if (streams.size + this.pendingCount >= this.config.maxOutgoing) {
-      throw new ChatterError("OVERLOADED", `Too many calls in flight (${this.config.maxOutgoing}); the stream "${short(name)}" was not opened`);
-    }
+    this.checkRoom(name);
     const id = ++this.lastId;
-    const inbound = new Inbound(id, name, this, options);
+    const window = windowOf(options);
+    const frame = this.encode(`[${STREAM},${id},${window}`, name, input); // before the Inbound: a throw leaves no listener on the signal
+    const inbound = new Inbound(id, name, window, this, options);
+    const streams = (this.streams ??= new Map());
+    streams.set(id, inbound);
+    this.send(frame, id);
+    return inbound;
+  }
+
+  /** Throws `OVERLOADED` when calls and streams waiting on the other end are at `maxOutgoing`. */
+  private checkRoom(name: string): void {
+    if (this.pendingCount + (this.streams?.size ?? 0) < this.config.maxOutgoing) return;
+    throw new ChatterError("OVERLOADED", `Too many calls in flight (${this.config.maxOutgoing}); "${short(name)}" was not sent`);
+  }
+
+  /** A CALL or STREAM frame: `head` (kind, id…), then the name and the input; throws `BAD_INPUT` or `TOO_LARGE`. */
+  private encode(head: string, name: string, input: unknown): string {
     let frame: string;
     try {
-      frame = `[${STREAM},${id},${inbound.window},${JSON.stringify(name)}${input === undefined ? "" : `,${json(input)}`}]`;
+      frame = input === undefined ? `${head},${JSON.stringify(name)}]` : `${head},${JSON.stringify(name)},${json(input)}]`;
     } catch (cause) {
       throw notEncodable("BAD_INPUT", `The input of "${short(name)}"`, cause);
     }
     if (tooLarge(frame, this.config.maxPayload)) throw new ChatterError("TOO_LARGE", `The input of "${short(name)}" is larger than ${this.config.maxPayload} bytes`);
-    streams.set(id, inbound);
-    this.send(frame, id);
-    return inbound;
+    return frame;
   }
 
   /** A stream is over (the `StreamHost` side of the engine). */

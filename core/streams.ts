@@ -21,6 +21,11 @@ export interface StreamOptions {
   window?: number;
 }
 
+/** The window a consumer grants: the option, whole, between 1 and `MAX_WINDOW`. */
+export function windowOf(options: StreamOptions | undefined): number {
+  return Math.max(1, Math.min(MAX_WINDOW, Math.floor(options?.window ?? DEFAULT_WINDOW) || DEFAULT_WINDOW));
+}
+
 /** What an inbound stream needs of its engine. */
 export interface StreamHost {
   write(frame: string): void;
@@ -42,15 +47,16 @@ export class Inbound implements AsyncIterableIterator<unknown> {
   private credit: number;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private readonly onAbort: (() => void) | undefined;
-  readonly window: number;
 
   constructor(
     readonly id: number,
     readonly name: string,
+    /** What STREAM granted (see `windowOf`). */
+    readonly window: number,
     private readonly host: StreamHost,
     private readonly options: StreamOptions | undefined,
   ) {
-    this.window = this.credit = Math.max(1, Math.min(MAX_WINDOW, Math.floor(options?.window ?? DEFAULT_WINDOW) || DEFAULT_WINDOW));
+    this.credit = window;
     const signal = options?.signal;
     if (signal) {
       this.onAbort = () => this.stop(cancelled(short(name), signal));

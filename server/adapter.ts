@@ -36,8 +36,11 @@ export interface Adapter {
  * it is connected to.
  */
 export function clientTopic(id: string): string {
-  return `chatter:client:${id}`;
+  return `${CLIENT_TOPIC_PREFIX}${id}`;
 }
+
+/** Topics under this prefix are Chatter's own: an app may publish to them, never subscribe a client to one. */
+export const CLIENT_TOPIC_PREFIX = "chatter:client:";
 
 /**
  * Counts the local subscribers of each topic, so the adapter hears a topic only while

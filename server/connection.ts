@@ -9,7 +9,7 @@ import { CLOSE_INTERNAL, CLOSE_PROTOCOL, CLOSE_RESTART, CLOSE_TIMEOUT, CLOSE_UNA
 import type { StreamOptions } from "../core/streams.ts";
 import type { CallOptions, MaybePromise, ProcedureContext } from "../core/types.ts";
 import type { Interest } from "./adapter.ts";
-import { isTopic, topicOf } from "./topic.ts";
+import { isTopic, subscribableTopic, topicOf } from "./topic.ts";
 import type { BunServer, BunSocket, ServerClient, State } from "./types.ts";
 
 /** What every connection of one server shares. */
@@ -75,13 +75,17 @@ export class Connection implements ServerClient, Transport, LocalProcedures, Pee
     return this.ws.remoteAddress;
   }
   subscribe(topic: string): Promise<void> {
-    this.ws.subscribe(topicOf(topic));
+    return this.join(subscribableTopic(topic));
+  }
+  /** Subscribes to a checked topic (the server's own `clientTopic` included). */
+  join(topic: string): Promise<void> {
+    this.ws.subscribe(topic);
     // After its close Bun ignores a subscribe: count only what Bun holds.
     if (this.core.interest && this.ws.isSubscribed(topic)) return this.core.interest.add(this, topic) ?? SUBSCRIBED;
     return SUBSCRIBED;
   }
   unsubscribe(topic: string): void {
-    this.ws.unsubscribe(topicOf(topic));
+    this.ws.unsubscribe(subscribableTopic(topic));
     this.core.interest?.remove(this, topic);
   }
   isSubscribed(topic: string): boolean {

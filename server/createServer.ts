@@ -122,7 +122,7 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
     },
     admitted(client) {
       clients.set(client.id, client);
-      if (core.interest) client.subscribe(clientTopic(client.id)); // reachable from any instance by id
+      if (core.interest) client.join(clientTopic(client.id)); // reachable from any instance by id
       hook(options.onConnect, client);
     },
     hold(client) {

@@ -7,6 +7,7 @@
 // never text a person typed — it is a string cut in the middle of a pair, or a hostile one.
 // Bun itself throws on "" (and would end the process outside a procedure).
 import { ChatterError } from "../core/errors.ts";
+import { CLIENT_TOPIC_PREFIX } from "./adapter.ts";
 
 /** Whether Bun, Redis and Chatter agree on what `topic` names: a non-empty, well-formed string. */
 export function isTopic(topic: unknown): topic is string {
@@ -21,4 +22,14 @@ export function topicOf(topic: unknown): string {
     "BAD_INPUT",
     `A topic must be a non-empty string with no lone surrogates (got ${shown}); use topic.toWellFormed() to replace them with U+FFFD`,
   );
+}
+
+/**
+ * `topicOf` for a subscribe or unsubscribe: a client's own topic (`clientTopic(id)`) is refused,
+ * so an app that lets clients name their topics cannot let one read another's direct messages.
+ */
+export function subscribableTopic(topic: unknown): string {
+  const checked = topicOf(topic);
+  if (checked.startsWith(CLIENT_TOPIC_PREFIX)) throw new ChatterError("BAD_INPUT", `Topics starting "${CLIENT_TOPIC_PREFIX}" are each client's own; subscribe to another name`);
+  return checked;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { createServer } from "../../server/index.ts";
+import { clientTopic, createServer } from "../../server/index.ts";
 import type { ChatterError } from "../../core/errors.ts";
 import { connect, defer, raw, rejection, serve, until } from "./fixtures/harness.ts";
 import { testApp } from "./fixtures/app.ts";
@@ -301,5 +301,22 @@ describe("batches", () => {
     bad.ws.send(JSON.stringify([[0, 1, "slow", { ms: 1 }], [99], [0, 2, "slow", { ms: 1 }]]));
     expect((await bad.closed).code).toBe(4400);
     expect(app.seen.started).toBe(1);
+  });
+});
+
+describe("reserved topics", () => {
+  test("a client cannot be subscribed to another client's own topic (clientTopic), nor unsubscribed from its own", async () => {
+    const app = testApp();
+    const { url, chatter } = serve(app);
+    const victim = connect({ url, schema: app.schema });
+    const attacker = connect({ url, schema: app.schema });
+    await victim.call("ping");
+    await attacker.call("ping");
+    const victimId = [...chatter.clients.keys()][0]!;
+    const joined = await rejection(attacker.call("join", { topic: clientTopic(victimId) }));
+    expect([joined.code, joined.message]).toEqual(["BAD_INPUT", 'Topics starting "chatter:client:" are each client\'s own; subscribe to another name']);
+    expect((await rejection(attacker.call("leave", { topic: clientTopic(victimId) }))).code).toBe("BAD_INPUT");
+    await attacker.call("join", { topic: "chatter:clients" }); // only the exact prefix is reserved
+    expect(chatter.clients.size).toBe(2); // both connections survive the refusal
   });
 });

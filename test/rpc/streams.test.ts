@@ -233,4 +233,25 @@ describe("streams under attack", () => {
     for (const stream of streams) await stream.return!();
     await until(() => seen.finallyRan === 1_000, 5_000, "every producer finished");
   });
+
+  test("open streams and calls share maxPendingCalls: past it, either is OVERLOADED; a too-large input is TOO_LARGE before anything opens", async () => {
+    const { url } = app();
+    const client = connect({ url, schema, maxPendingCalls: 2, maxPayload: 1_000 });
+    const a = client.stream("endless", undefined, { window: 1 });
+    const b = client.stream("endless", undefined, { window: 1 });
+    expect((await a.next()).value).toBe(0);
+    expect(((await client.call("plain").catch((e) => e)) as ChatterError).code).toBe("OVERLOADED");
+    expect(() => client.stream("endless")).toThrow(/Too many calls in flight \(2\)/);
+    await a.return!();
+    await b.return!();
+    expect(await client.call("plain")).toBe(1);
+    const error = (() => {
+      try {
+        client.stream("count", { to: "x".repeat(2_000) as never });
+      } catch (e) {
+        return e as ChatterError;
+      }
+    })();
+    expect(error?.code).toBe("TOO_LARGE");
+  });
 });

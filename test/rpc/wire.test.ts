@@ -3,6 +3,7 @@
 import { expect, expectTypeOf, test } from "bun:test";
 import { z } from "zod";
 import { createSchema } from "../../core/schema.ts";
+import type { ServerProcedures } from "../../server/index.ts";
 import { connect, serve, until } from "./fixtures/harness.ts";
 
 const At = z.string().transform((s) => new Date(s));
@@ -50,21 +51,27 @@ test("a server output's transform runs on the server; the client gets its JSON, 
   expect(await client.call("strip")).toEqual({ name: "ada" }); // undeclared fields never leave the server
 });
 
+/** Procedures a test does not look at; `pushed` subscribes its caller to "t". */
+const unused: ServerProcedures<typeof schema, Record<string, unknown>> = {
+  when: () => ({ at: "x" }),
+  age: () => 0,
+  optional: () => ({ b: "" }),
+  strip: () => ({ name: "" }),
+  ask: () => undefined,
+  pushed: (_, client) => client.subscribe("t"),
+};
+
 test("a client procedure's output is parsed by the server: the transform runs there, typed z.output", async () => {
   let seen: unknown;
   const { url } = serve({
     schema,
     procedures: {
-      when: () => ({ at: "x" }),
-      age: () => 0,
-      optional: () => ({ b: "" }),
-      strip: () => ({ name: "" }),
+      ...unused,
       async ask(_, client) {
         const at = await client.call("clock");
         expectTypeOf(at).toEqualTypeOf<Date>();
         seen = at;
       },
-      pushed: (_, client) => client.subscribe("t"),
     },
   });
   const client = connect({ url, schema, procedures: { clock: () => "2026-01-01T00:00:00.000Z" } });
@@ -75,17 +82,7 @@ test("a client procedure's output is parsed by the server: the transform runs th
 
 test("a publish's input is parsed by the client that runs it", async () => {
   const notes: unknown[] = [];
-  const { url, chatter } = serve({
-    schema,
-    procedures: {
-      when: () => ({ at: "x" }),
-      age: () => 0,
-      optional: () => ({ b: "" }),
-      strip: () => ({ name: "" }),
-      ask: () => undefined,
-      pushed: (_, client) => client.subscribe("t"),
-    },
-  });
+  const { url, chatter } = serve({ schema, procedures: unused });
   const client = connect({ url, schema, procedures: { note: ({ at }) => void notes.push(at) } });
   await client.call("pushed");
   chatter.publish("t", "note", { at: "2026-05-05T00:00:00.000Z" });
