@@ -77,12 +77,8 @@ class Client implements ChatterClient<Schema> {
         },
         schedule: () => queueMicrotask(() => this.peer.flush()),
         close: (_code, reason) => this.abandon(reason),
-      },
-      {
         find: (name) => this.handlers.get(name)?.at(-1)?.handler,
         invoke: (handler, input, context) => handler(input, context),
-      },
-      {
         report: (error, procedure) => this.report(error, procedure),
         violation: (message) => this.report(new ChatterError("PROTOCOL", `The server sent an invalid frame: ${message}`)),
         control: (kind, frame) => (kind === HELLO ? this.opened() : kind === GOAWAY ? this.goAway() : this.updated(kind, frame)),

@@ -4,7 +4,7 @@
 // runs) and their events (errors, protocol breaks, connection frames).
 import { ChatterError, isErrorCode } from "./errors.ts";
 import { cancelled, errorFrame, invalid, isIssue, json, notEncodable, short, tooLarge } from "./frames.ts";
-import { background } from "./liveness.ts";
+import { Calls, type PendingCall, type StopCode } from "./calls.ts";
 import { CALL, CANCEL, CLOSE_OVERLOADED, CREDIT, END, ERROR, GOAWAY, HELLO, INVALIDATE, isValidId, ITEM, NOTIFY, PING, PONG, PONG_FRAME, RESULT, SET_DATA, STREAM } from "./protocol.ts";
 import type { Procedure, Procedures } from "./schema.ts";
 import type { StandardSchemaV1 } from "./standard.ts";
@@ -67,21 +67,9 @@ export interface PeerEvents {
   control(kind: ControlKind, frame: unknown[]): void;
 }
 
-interface PendingCall {
-  readonly name: string;
-  readonly resolve: (value: unknown) => void;
-  readonly reject: (error: ChatterError) => void;
-  /** Its own timer, for a call with a timeout other than the default; else the sweep times it out. */
-  timer: ReturnType<typeof setTimeout> | undefined;
-  readonly timeout: number;
-  /** When a default-timeout call times out (`performance.now()` ms); 0 when it has its own timer. */
-  readonly deadline: number;
-  readonly signal: AbortSignal | undefined;
-  onAbort: (() => void) | undefined;
-}
+/** What the engine needs of the connection it serves: one object, so a connection's engine holds one reference. */
+export interface PeerHost extends Transport, LocalProcedures, PeerEvents {}
 
-/** The longest delay `setTimeout` takes as is. */
-const MAX_TIMER = 2_147_483_647;
 /**
  * A batch stays under 16 KiB (or `maxPayload`, if smaller): the other end's limit is not
  * known here, and past a few KiB a bigger batch saves nothing.
@@ -96,24 +84,6 @@ const MAX_BATCH = 16_384;
  */
 const TURN_BUDGET = 5;
 
-/** Runs `fn` in a later turn of the event loop: `setImmediate` where there is one (Bun, Node), else a 0 ms timer. */
-const immediate = (globalThis as { setImmediate?: (fn: () => void) => unknown }).setImmediate; // not in the DOM's types
-const nextTurn: (fn: () => void) => unknown = typeof immediate === "function" ? immediate : (fn) => setTimeout(fn, 0);
-/** The turn of the event loop, counted lazily: one `nextTurn` per turn that handles frames. */
-let turn = 0;
-let counting = false;
-const countTurn = () => {
-  turn++;
-  counting = false;
-};
-function currentTurn(): number {
-  if (!counting) {
-    counting = true;
-    nextTurn(countTurn);
-  }
-  return turn;
-}
-
 /** A connection's frames waiting for its next turn: the rest of a batch first, then whole messages as they came. */
 interface Backlog {
   frames: unknown[] | undefined;
@@ -124,49 +94,61 @@ interface Backlog {
   chars: number;
 }
 
-export class Peer implements StreamHost {
-  private pending: Map<number, PendingCall> | undefined;
-  private running: Map<number, Task> | undefined;
+/**
+ * The engine's state that most connections never need, kept apart (and made on first use)
+ * so that an idle server connection's engine stays small.
+ */
+interface Rare {
   /** CALL and STREAM frames waiting for the transport to be ready, by id, in call order. */
-  private queue: Map<number, string> | undefined;
+  queue?: Map<number, string>;
   /** The streams this end consumes, by id. */
-  private streams: Map<number, Inbound> | undefined;
-  private lastId = 0;
-  private violations = 0;
+  streams?: Map<number, Inbound>;
   /** Set once the connection is over for good: new calls fail with it. */
-  private ended: ChatterError | undefined;
+  ended?: ChatterError;
+  /** Waits for nothing to be in flight (see `whenIdle`). */
+  onIdle?: () => void;
+
+  /** This connection's frames waiting for a later turn (see `receive`). */
+  backlog?: Backlog;
+  /** `resumeTurn` is scheduled; it does nothing if the backlog is gone by then. */
+  turnScheduled?: boolean;
+  /** The peer sent more than it could be served: nothing more it sends is read (its socket is closing). */
+  deaf?: boolean;
+  violations: number;
+}
+
+export class Peer implements StreamHost {
+  /** The calls this end waits on, made with the first one. */
+  private calls: Calls | undefined;
+  private running: Map<number, Task> | undefined;
+  private lastId = 0;
   /** Frames written during this tick, sent together when it ends (see `write`). */
   private outbox: string[] | undefined;
   private outboxChars = 0;
   /** The CALL ids in `outbox`: they fail if the transport drops the batch. */
   private outboxCalls: number[] | undefined;
-  /** Armed for the oldest default-timeout call while any waits (see `sweep`). */
-  private sweepTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Waits for nothing to be in flight (see `whenIdle`). */
-  private onIdle: (() => void) | undefined;
-  /** Ms of work on this connection's frames in turn `turn` of the event loop (see `receive`). */
+  /** Ms of work on this connection's frames in a row, drained by the time it sat idle (see `receive`). */
   private spent = 0;
-  private turn = -1;
-  private backlog: Backlog | undefined;
-  /** `resumeTurn` is scheduled; it does nothing if the backlog is gone by then. */
-  private turnScheduled = false;
-  /** The peer sent more than it could be served: nothing more it sends is read (its socket is closing). */
-  private deaf = false;
+  /** When its last work ended (`performance.now()` ms). */
+  private lastEnd = 0;
+  private rare: Rare | undefined;
 
   constructor(
     private readonly config: PeerConfig,
-    private readonly transport: Transport,
-    private readonly procedures: LocalProcedures,
-    private readonly events: PeerEvents,
+    private readonly host: PeerHost,
   ) {}
+
+  private get more(): Rare {
+    return (this.rare ??= { violations: 0 });
+  }
 
   /** Calls a procedure of the other end; waits for the transport when it is not ready yet. */
   call(name: string, input: unknown, options?: CallOptions): Promise<unknown> {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(cancelled(name, signal));
-    if (this.ended) return Promise.reject(this.ended);
+    if (this.rare?.ended) return Promise.reject(this.rare.ended);
     if (own(this.config.remote, name)?.stream) return Promise.reject(new ChatterError("NOT_FOUND", `"${short(name)}" is a stream: iterate stream("${short(name)}", input) instead of calling it`));
-    const pending = (this.pending ??= new Map());
+    const calls = (this.calls ??= new Calls(this.config.timeout, (id, code) => this.stop(id, code)));
     const id = ++this.lastId;
     let frame: string;
     try {
@@ -178,19 +160,7 @@ export class Peer implements StreamHost {
     }
     const timeout = options?.timeout ?? this.config.timeout;
     return new Promise((resolve, reject) => {
-      // Default-timeout calls time out in insertion order, so one sweep timer serves them all
-      // (a timer per call was a measurable share of a call's cost); others get their own.
-      // `Infinity` (or past what a timer takes) means no timeout: `setTimeout` would fire at once.
-      const timed = !(timeout > MAX_TIMER); // NaN gets a timer (and times out at once), never none
-      const custom = timeout !== this.config.timeout || !(timeout > 0 && timed);
-      const call: PendingCall = { name, resolve, reject, timer: undefined, timeout, deadline: custom ? 0 : performance.now() + timeout, signal, onAbort: undefined };
-      if (custom) call.timer = timed ? setTimeout(() => this.stop(id, "TIMEOUT"), timeout) : undefined;
-      else this.sweepTimer ??= background(setTimeout(() => this.sweep(), timeout));
-      if (signal) {
-        call.onAbort = () => this.stop(id, "CANCELLED");
-        signal.addEventListener("abort", call.onAbort, { once: true });
-      }
-      pending.set(id, call);
+      calls.add(id, name, timeout, signal, resolve, reject);
       this.send(frame, id);
     });
   }
@@ -198,7 +168,7 @@ export class Peer implements StreamHost {
   /** Opens a stream of the other end: an async iterator of its items (see core/streams.ts). */
   stream(name: string, input: unknown, options?: StreamOptions): AsyncIterableIterator<unknown> {
     if (options?.signal?.aborted) throw cancelled(name, options.signal);
-    if (this.ended) throw this.ended;
+    if (this.rare?.ended) throw this.rare.ended;
     const def = own(this.config.remote, name);
     if (def && !def.stream) throw new ChatterError("NOT_FOUND", `"${short(name)}" is not a stream: call("${short(name)}", input) instead`);
     this.checkRoom(name);
@@ -206,7 +176,7 @@ export class Peer implements StreamHost {
     const window = windowOf(options);
     const frame = this.encode(`[${STREAM},${id},${window}`, name, input); // before the Inbound: a throw leaves no listener on the signal
     const inbound = new Inbound(id, name, window, this, options);
-    const streams = (this.streams ??= new Map());
+    const streams = (this.more.streams ??= new Map());
     streams.set(id, inbound);
     this.send(frame, id);
     return inbound;
@@ -214,7 +184,7 @@ export class Peer implements StreamHost {
 
   /** Throws `OVERLOADED` when calls and streams waiting on the other end are at `maxOutgoing`. */
   private checkRoom(name: string): void {
-    if (this.pendingCount + (this.streams?.size ?? 0) < this.config.maxOutgoing) return;
+    if (this.pendingCount + (this.rare?.streams?.size ?? 0) < this.config.maxOutgoing) return;
     throw new ChatterError("OVERLOADED", `Too many calls in flight (${this.config.maxOutgoing}); "${short(name)}" was not sent`);
   }
 
@@ -232,22 +202,22 @@ export class Peer implements StreamHost {
 
   /** A stream is over (the `StreamHost` side of the engine). */
   forget(id: number): void {
-    this.streams?.delete(id);
-    this.queue?.delete(id);
+    this.rare?.streams?.delete(id);
+    this.rare?.queue?.delete(id);
   }
 
   /** Sends a CALL or STREAM frame now, or queues it until the transport is ready. */
   private send(frame: string, id: number): void {
-    if (this.transport.ready) this.write(frame, id);
-    else (this.queue ??= new Map()).set(id, frame);
+    if (this.host.ready) this.write(frame, id);
+    else (this.more.queue ??= new Map()).set(id, frame);
   }
 
   /** The transport became ready: the queued calls go out, in call order. */
   resume(): void {
-    const queue = this.queue;
+    const queue = this.rare?.queue;
     if (!queue?.size) return;
     for (const [id, frame] of queue) {
-      if (!this.transport.ready) return; // e.g. `onOpen` closed it again: the rest wait on
+      if (!this.host.ready) return; // e.g. `onOpen` closed it again: the rest wait on
       queue.delete(id);
       this.write(frame, id);
     }
@@ -260,14 +230,14 @@ export class Peer implements StreamHost {
    * transport does not take frames now.
    */
   write(frame: string, callId?: number): boolean {
-    if (!this.transport.writable) {
+    if (!this.host.writable) {
       if (callId !== undefined) this.fail(callId, new ChatterError("DISCONNECTED", "The socket is closed"));
       return false;
     }
     if (!this.outbox) {
       this.outbox = [frame];
       this.outboxChars = frame.length + 2;
-      this.transport.schedule();
+      this.host.schedule();
     } else if ((this.outboxChars + frame.length + 1) * 3 > Math.min(this.config.maxPayload, MAX_BATCH)) {
       this.flush(); // the batch could pass the frame size limit: send what it holds first
       return this.write(frame, callId);
@@ -285,7 +255,7 @@ export class Peer implements StreamHost {
     if (!out) return;
     const calls = this.outboxCalls;
     this.outbox = this.outboxCalls = undefined;
-    if (this.transport.send(out.length === 1 ? out[0]! : `[${out.join(",")}]`) || !calls) return;
+    if (this.host.send(out.length === 1 ? out[0]! : `[${out.join(",")}]`) || !calls) return;
     for (const id of calls) this.fail(id, new ChatterError("DISCONNECTED", "The socket is closed or over its backpressure limit"));
   }
 
@@ -294,20 +264,21 @@ export class Peer implements StreamHost {
    * last answer has been written: a graceful shutdown closes the socket then.
    */
   whenIdle(callback: () => void): void {
-    this.onIdle = callback;
+    this.more.onIdle = callback;
     this.checkIdle();
   }
 
   private checkIdle(): void {
-    if (!this.onIdle || this.pending?.size || this.running?.size) return;
-    const callback = this.onIdle;
-    this.onIdle = undefined;
+    const rare = this.rare;
+    if (!rare?.onIdle || this.calls?.size || this.running?.size) return;
+    const callback = rare.onIdle;
+    rare.onIdle = undefined;
     queueMicrotask(callback); // after the frame the caller is about to write
   }
 
   /** Number of calls this end is waiting on. */
   get pendingCount(): number {
-    return this.pending?.size ?? 0;
+    return this.calls?.size ?? 0;
   }
 
   /** Number of the other end's calls running here. */
@@ -322,31 +293,27 @@ export class Peer implements StreamHost {
    */
   disconnect(error: ChatterError, final = false): void {
     // Later calls fail DISCONNECTED whatever ended it (a refused client's waiting calls got UNAUTHORIZED).
-    if (final) this.ended = error.code === "DISCONNECTED" ? error : new ChatterError("DISCONNECTED", error.message);
-    if (this.pending?.size) {
-      const calls: PendingCall[] = [];
-      for (const [id, call] of this.pending) if (final || !this.queue?.has(id)) calls.push(call), this.settle(id);
-      for (const call of calls) call.reject(error);
-    }
-    if (this.sweepTimer !== undefined && !this.pending?.size) {
-      clearTimeout(this.sweepTimer); // nothing left to time out
-      this.sweepTimer = undefined;
+    if (final) this.more.ended = error.code === "DISCONNECTED" ? error : new ChatterError("DISCONNECTED", error.message);
+    if (this.calls) {
+      const queue = final ? undefined : this.rare?.queue;
+      const gone = this.calls.takeAll((id) => queue?.has(id) === true);
+      for (const call of gone) call.reject(error);
+      if (this.rare?.onIdle) this.checkIdle();
     }
     if (this.running?.size) {
       for (const task of this.running.values()) task.cancel(error);
       this.running.clear();
     }
-    if (this.streams?.size) for (const inbound of [...this.streams.values()]) if (final || !this.queue?.has(inbound.id)) inbound.end(error);
-    if (final) this.queue?.clear();
+    if (this.rare?.streams?.size) for (const inbound of [...this.rare.streams.values()]) if (final || !this.rare?.queue?.has(inbound.id)) inbound.end(error);
+    if (final) this.rare?.queue?.clear();
     // What the gone socket sent and was not handled yet is moot.
-    this.backlog = undefined;
-    this.deaf = false;
+    if (this.rare) this.rare.backlog = this.rare.deaf = undefined;
   }
 
   /** The other end broke the protocol. Counted, so a batch stops at its first bad frame. */
   violation(message: string): void {
-    this.violations++;
-    this.events.violation(message);
+    this.more.violations++;
+    this.host.violation(message);
   }
 
   /**
@@ -355,14 +322,17 @@ export class Peer implements StreamHost {
    * wait for a later turn (a macrotask), in order, so other connections' frames run between.
    */
   receive(data: string): void {
-    if (this.deaf) return;
+    const rare = this.rare;
+    if (rare?.deaf) return;
     // The budget is the server's: it keeps one connection from starving the others. A client
     // has one connection, and deferring its frames would only add latency to a burst.
     if (!this.config.isServer) return this.take(data, 0);
-    if (this.backlog) return this.enqueue(data);
-    const now = currentTurn();
-    if (this.turn !== now) (this.turn = now), (this.spent = 0);
+    if (rare?.backlog) return this.enqueue(rare.backlog, data);
+    // "In a row": the work counted drains by the time the connection sat idle since its last
+    // message, so no timer is needed to tell one turn of the event loop from the next.
     const start = performance.now();
+    const idle = start - this.lastEnd;
+    this.spent = idle >= this.spent ? 0 : this.spent - idle;
     this.take(data, start);
     this.account(start);
   }
@@ -381,13 +351,13 @@ export class Peer implements StreamHost {
   }
 
   private slice(frames: unknown[], at: number, start: number): void {
-    const violations = this.violations;
+    const violations = this.violationCount;
     for (let i = at; i < frames.length; i++) {
       const frame = frames[i];
       if (!Array.isArray(frame) || Array.isArray(frame[0])) return this.violation("a batch holds frames");
       this.handle(frame);
       // Nothing after a bad frame runs, nor after a procedure closed the connection.
-      if (this.violations !== violations || !this.transport.writable) return this.stopAfter(violations);
+      if (this.violationCount !== violations || !this.host.writable) return this.stopAfter(violations);
       if (this.config.isServer && i + 1 < frames.length && this.spent + performance.now() - start > TURN_BUDGET) {
         const backlog = this.waitTurn();
         backlog.frames = frames;
@@ -402,52 +372,58 @@ export class Peer implements StreamHost {
    * nothing it has waiting runs either; a client only reports it and reads on.
    */
   private stopAfter(violations: number): void {
-    if (!this.transport.writable || (this.config.isServer && this.violations !== violations)) this.backlog = undefined;
+    if (this.rare && (!this.host.writable || (this.config.isServer && this.violationCount !== violations))) this.rare.backlog = undefined;
+  }
+
+  private get violationCount(): number {
+    return this.rare?.violations ?? 0;
   }
 
   /** Counts the work since `start`; past the budget, what comes next waits for a later turn. */
   private account(start: number): void {
-    this.spent += performance.now() - start;
-    if (this.backlog || this.spent > TURN_BUDGET) this.waitTurn();
+    const end = performance.now();
+    this.spent += end - start;
+    this.lastEnd = end;
+    if (this.rare?.backlog || this.spent > TURN_BUDGET) this.waitTurn();
   }
 
   private waitTurn(): Backlog {
-    const backlog = (this.backlog ??= { frames: undefined, at: 0, messages: [], next: 0, chars: 0 });
-    if (!this.turnScheduled) {
+    const rare = this.more;
+    const backlog = (rare.backlog ??= { frames: undefined, at: 0, messages: [], next: 0, chars: 0 });
+    if (!rare.turnScheduled) {
       // A timer, not `setImmediate`: Bun may run an immediate before it reads the other sockets,
       // and then the waiting connection would go first again (measured: a canary then waited
       // for two slow validations instead of one). The ~1 ms it costs falls on a connection
       // that has just had its budget.
-      this.turnScheduled = true;
+      rare.turnScheduled = true;
       setTimeout(() => this.resumeTurn(), 0);
     }
     return backlog;
   }
 
   /** A message that came while this connection waits for its turn: queued, bounded. */
-  private enqueue(data: string): void {
-    const backlog = this.backlog!;
+  private enqueue(backlog: Backlog, data: string): void {
     backlog.messages.push(data);
     backlog.chars += data.length;
     // A peer that sends faster than it is served, without end: it is closed rather than held.
     if (backlog.chars > 4 * Math.max(this.config.maxPayload, 1_048_576)) {
-      this.backlog = undefined;
-      this.deaf = true;
-      this.events.report(new ChatterError("OVERLOADED", `The peer sent ${backlog.chars} characters more than could be handled in time; its socket was closed`));
-      this.transport.close(CLOSE_OVERLOADED, "sent faster than it was served");
+      this.more.backlog = undefined;
+      this.more.deaf = true;
+      this.host.report(new ChatterError("OVERLOADED", `The peer sent ${backlog.chars} characters more than could be handled in time; its socket was closed`));
+      this.host.close(CLOSE_OVERLOADED, "sent faster than it was served");
     }
   }
 
   /** This connection's turn: its waiting frames, in order, for up to the budget again. */
   private resumeTurn(): void {
-    this.turnScheduled = false;
-    const backlog = this.backlog;
+    const rare = this.more;
+    rare.turnScheduled = false;
+    const backlog = rare.backlog;
     if (!backlog) return;
-    this.turn = currentTurn();
     const start = performance.now();
-    const violations = this.violations;
+    const violations = this.violationCount;
     this.spent = 0;
-    while (this.backlog === backlog && this.transport.writable && this.spent + performance.now() - start <= TURN_BUDGET) {
+    while (rare.backlog === backlog && this.host.writable && this.spent + performance.now() - start <= TURN_BUDGET) {
       if (backlog.frames) {
         const frames = backlog.frames;
         backlog.frames = undefined;
@@ -458,15 +434,15 @@ export class Peer implements StreamHost {
         backlog.chars -= data.length;
         this.take(data, start);
       } else {
-        this.backlog = undefined;
+        rare.backlog = undefined;
       }
-      if (this.violations !== violations) this.stopAfter(violations);
+      if (this.violationCount !== violations) this.stopAfter(violations);
     }
-    if (this.backlog === backlog && backlog.next > 1_024) {
+    if (rare.backlog === backlog && backlog.next > 1_024) {
       backlog.messages.splice(0, backlog.next); // don't let a long wait keep every handled slot
       backlog.next = 0;
     }
-    if (!this.transport.writable) return void (this.backlog = undefined);
+    if (!this.host.writable) return void (rare.backlog = undefined);
     this.account(start);
   }
 
@@ -491,20 +467,20 @@ export class Peer implements StreamHost {
         return;
       case HELLO:
       case GOAWAY:
-        return this.events.control(msg[0], msg);
+        return this.host.control(msg[0], msg);
       case STREAM:
         return this.onStream(msg);
       case ITEM:
         return this.onItem(msg);
       case END:
         if (!isValidId(msg[1])) return this.violation("END needs a stream id");
-        return this.streams?.get(msg[1])?.end();
+        return this.rare?.streams?.get(msg[1])?.end();
       case CREDIT:
         return this.onCredit(msg);
       case INVALIDATE:
       case SET_DATA:
         if (this.config.isServer) return this.violation("cache updates are sent by the server only");
-        return this.events.control(msg[0], msg);
+        return this.host.control(msg[0], msg);
       default:
         return this.violation("unknown frame kind");
     }
@@ -513,43 +489,27 @@ export class Peer implements StreamHost {
   // ── Calls made by this end ────────────────────────────────────────────────
 
   /** Times out or cancels call `id`, and tells the other end to stop it if it was sent. */
-  private stop(id: number, code: "TIMEOUT" | "CANCELLED"): void {
-    const call = this.pending?.get(id);
+  private stop(id: number, code: StopCode): void {
+    const sent = !this.rare?.queue?.has(id);
+    const call = this.settle(id);
     if (!call) return;
-    const sent = !this.queue?.has(id);
-    if (!this.settle(id)) return;
     if (sent) this.write(`[${CANCEL},${id}]`);
     call.reject(
       code === "TIMEOUT" ? new ChatterError("TIMEOUT", `The call "${short(call.name)}" timed out after ${call.timeout} ms`) : cancelled(call.name, call.signal!),
     );
   }
 
-  /** Times out the default-timeout calls past their deadline, oldest first, and re-arms for the next. */
-  private sweep(): void {
-    this.sweepTimer = undefined;
-    if (!this.pending) return;
-    const now = performance.now();
-    for (const [id, call] of this.pending) {
-      if (call.deadline === 0) continue; // has its own timer
-      if (call.deadline > now) {
-        this.sweepTimer = background(setTimeout(() => this.sweep(), call.deadline - now));
-        return;
-      }
-      this.stop(id, "TIMEOUT");
-    }
-  }
-
   /** Fails one waiting call or stream (e.g. its frame could not be sent). */
   private fail(id: number, error: ChatterError): void {
-    const call = this.pending?.get(id);
-    if (call && this.settle(id)) call.reject(error);
-    else this.streams?.get(id)?.end(error);
+    const call = this.settle(id);
+    if (call) call.reject(error);
+    else this.rare?.streams?.get(id)?.end(error);
   }
 
   private onResult(msg: unknown[]): void {
     const id = msg[1];
-    const call = isValidId(id) ? this.pending?.get(id) : undefined;
-    if (!call || !this.settle(id as number)) return; // late (after a timeout) or never asked: dropped
+    const call = isValidId(id) ? this.settle(id) : undefined;
+    if (!call) return; // late (after a timeout) or never asked: dropped
     const def = this.config.isServer ? own(this.config.remote, call.name) : undefined;
     validate(
       def?.output,
@@ -566,18 +526,15 @@ export class Peer implements StreamHost {
       typeof message === "string" ? message : undefined,
       Array.isArray(issues) ? { issues: issues.filter(isIssue) } : undefined,
     );
-    if (id === 0) return void (this.config.isServer || this.events.report(error));
-    if (!isValidId(id)) return;
-    const call = this.pending?.get(id);
-    if (call && this.settle(id)) call.reject(error);
-    else this.streams?.get(id)?.end(error);
+    if (id === 0) return void (this.config.isServer || this.host.report(error));
+    if (isValidId(id)) this.fail(id, error);
   }
 
   /** The next item of a stream this end consumes; the server parses it first (it never trusts a client). */
   private onItem(msg: unknown[]): void {
     const id = msg[1];
     if (!isValidId(id)) return this.violation("ITEM needs a stream id");
-    const inbound = this.streams?.get(id);
+    const inbound = this.rare?.streams?.get(id);
     if (!inbound) return; // late, after a cancel or a timeout: dropped
     const def = this.config.isServer ? own(this.config.remote, inbound.name) : undefined;
     validate(
@@ -598,16 +555,13 @@ export class Peer implements StreamHost {
     if (task instanceof Outbound) task.grant(n);
   }
 
-  /** Removes a waiting call, its timer and its place in the queue; false if it was already settled. */
-  private settle(id: number): boolean {
-    const call = this.pending?.get(id);
-    if (!call) return false;
-    this.pending!.delete(id);
-    if (call.timer !== undefined) clearTimeout(call.timer);
-    if (call.onAbort) call.signal!.removeEventListener("abort", call.onAbort);
-    this.queue?.delete(id);
-    if (this.onIdle) this.checkIdle();
-    return true;
+  /** Removes a waiting call, its timer and its place in the queue; undefined if it was settled already. */
+  private settle(id: number): PendingCall | undefined {
+    const call = this.calls?.take(id);
+    if (!call) return undefined;
+    this.rare?.queue?.delete(id);
+    if (this.rare?.onIdle) this.checkIdle();
+    return call;
   }
 
   // ── Calls of the other end, run here ──────────────────────────────────────
@@ -632,7 +586,7 @@ export class Peer implements StreamHost {
       return void this.write(errorFrame(id, new ChatterError("OVERLOADED", `Too many calls in flight (${this.config.maxIncoming})`)));
     }
     const def = own(this.config.local, name);
-    const handler = def && this.procedures.find(name);
+    const handler = def && this.host.find(name);
     if (!handler) return void this.write(errorFrame(id, new ChatterError("NOT_FOUND", `No procedure "${short(name)}"`)));
     if (def.stream) return void this.write(errorFrame(id, new ChatterError("NOT_FOUND", `"${short(name)}" is a stream: open it with stream()`)));
     const task = new Task(id, name);
@@ -652,7 +606,7 @@ export class Peer implements StreamHost {
       return void this.write(errorFrame(id, new ChatterError("OVERLOADED", `Too many calls in flight (${this.config.maxIncoming})`)));
     }
     const def = own(this.config.local, name);
-    const handler = def && this.procedures.find(name);
+    const handler = def && this.host.find(name);
     if (!handler) return void this.write(errorFrame(id, new ChatterError("NOT_FOUND", `No procedure "${short(name)}"`)));
     if (!def.stream) return void this.write(errorFrame(id, new ChatterError("NOT_FOUND", `"${short(name)}" is not a stream: call it`)));
     const task = new Outbound(id, name, credit);
@@ -674,7 +628,7 @@ export class Peer implements StreamHost {
     if (checked.issues) return this.failTask(task, invalid("BAD_INPUT", task.name, checked.issues));
     let iterator: AsyncIterator<unknown>;
     try {
-      const out = this.procedures.invoke(handler, checked.value, task);
+      const out = this.host.invoke(handler, checked.value, task);
       const iterable = (isThenable(out) ? await out : out) as AsyncIterable<unknown> | null | undefined;
       if (typeof iterable?.[Symbol.asyncIterator] !== "function") throw new TypeError(`The stream procedure "${short(task.name)}" returned no AsyncIterable`);
       iterator = iterable[Symbol.asyncIterator]();
@@ -721,7 +675,7 @@ export class Peer implements StreamHost {
     const name = msg[1];
     if (typeof name !== "string") return this.violation("NOTIFY needs a name");
     const def = own(this.config.local, name);
-    const handler = def && this.procedures.find(name);
+    const handler = def && this.host.find(name);
     if (!handler) return; // a publish nobody here listens to, like an event with no listener
     this.run(new Task(0, name), def, handler, msg[2]);
   }
@@ -736,7 +690,7 @@ export class Peer implements StreamHost {
     if (checked.issues) return this.failTask(task, invalid("BAD_INPUT", task.name, checked.issues));
     let out: unknown;
     try {
-      out = this.procedures.invoke(handler, checked.value, task);
+      out = this.host.invoke(handler, checked.value, task);
     } catch (error) {
       return this.failTask(task, error);
     }
@@ -766,12 +720,12 @@ export class Peer implements StreamHost {
     try {
       frame = value === undefined ? `[${RESULT},${task.id}]` : `[${RESULT},${task.id},${json(value)}]`;
     } catch (cause) {
-      this.events.report(notEncodable("INTERNAL", `The result of "${short(task.name)}"`, cause), task.name);
+      this.host.report(notEncodable("INTERNAL", `The result of "${short(task.name)}"`, cause), task.name);
       return void this.write(errorFrame(task.id, new ChatterError("INTERNAL")));
     }
     if (tooLarge(frame, this.config.maxPayload)) {
       const error = new ChatterError("TOO_LARGE", `The result of "${short(task.name)}" is larger than ${this.config.maxPayload} bytes`);
-      this.events.report(error, task.name);
+      this.host.report(error, task.name);
       return void this.write(errorFrame(task.id, error));
     }
     this.write(frame);
@@ -781,7 +735,7 @@ export class Peer implements StreamHost {
     const known = error instanceof ChatterError ? error : undefined;
     // Reported here: what this end threw, a bad output of its own, and any failed publish
     // (no caller hears of it, e.g. a publish the schemas of a mid-deploy disagree on).
-    if (!known || known.code === "BAD_OUTPUT" || !task.id) this.events.report(error, task.name);
+    if (!known || known.code === "BAD_OUTPUT" || !task.id) this.host.report(error, task.name);
     if (task.id && this.finish(task)) this.write(errorFrame(task.id, known ?? new ChatterError("INTERNAL")));
   }
 
@@ -790,7 +744,7 @@ export class Peer implements StreamHost {
     task.done = true;
     if (this.running?.get(task.id) === task) {
       this.running.delete(task.id);
-      if (this.onIdle) this.checkIdle();
+      if (this.rare?.onIdle) this.checkIdle();
     }
     return !task.cancelled;
   }

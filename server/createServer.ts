@@ -9,7 +9,7 @@ import { Reports } from "../core/reports.ts";
 import type { Procedures, Schema } from "../core/schema.ts";
 import { validate } from "../core/validate.ts";
 import { clientTopic, Interest } from "./adapter.ts";
-import { Connection, type ServerCore } from "./connection.ts";
+import { Connection, connectionId, type ServerCore } from "./connection.ts";
 import { createHandler, originCheck } from "./handler.ts";
 import { topicOf } from "./topic.ts";
 import type { BunServer, ChatterServer, ServerClient, ServerOptions, ServerProcedures, State } from "./types.ts";
@@ -186,7 +186,7 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
     upgrade(request, server, upgradeOptions) {
       if (draining || !originAllowed(request.headers.get("origin"))) return false;
       listeners.add(server);
-      const client = new Connection(core, crypto.randomUUID(), upgradeOptions?.state as State | undefined);
+      const client = new Connection(core, connectionId(), upgradeOptions?.state as State | undefined);
       client.server = server;
       return server.upgrade(request, { data: client, headers: upgradeOptions?.headers });
     },
