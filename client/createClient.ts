@@ -5,7 +5,7 @@ import { ChatterError } from "../core/errors.ts";
 import { json, tooLarge } from "../core/frames.ts";
 import { backoff, Liveness, tickOf } from "../core/liveness.ts";
 import { own, Peer, type Handler } from "../core/peer.ts";
-import { CLOSE_NORMAL, CLOSE_UNAUTHORIZED, GOAWAY, GOAWAY_FRAME, HELLO, INVALIDATE, PING_FRAME } from "../core/protocol.ts";
+import { CLOSE_NORMAL, CLOSE_UNAUTHORIZED, GOAWAY, GOAWAY_FRAME, HELLO, INVALIDATE, isValidId, PING_FRAME, SEQ } from "../core/protocol.ts";
 import { Reports } from "../core/reports.ts";
 import type { Schema } from "../core/schema.ts";
 import type { StreamOptions } from "../core/streams.ts";
@@ -23,6 +23,9 @@ const MAX_TIMER = 2_147_483_647;
 
 class Client implements ChatterClient<Schema> {
   status: ClientStatus = "connecting";
+  recovered = false;
+  /** From a server with `recovery`: the token that takes this session back after a drop, and the last SEQ received. */
+  private session: { token: string; seq: number } | undefined;
   readonly schema: Schema;
   private readonly peer: Peer;
   private ws: WebSocketLike | undefined;
@@ -81,7 +84,7 @@ class Client implements ChatterClient<Schema> {
         invoke: (handler, input, context) => handler(input, context),
         report: (error, procedure) => this.report(error, procedure),
         violation: (message) => this.report(new ChatterError("PROTOCOL", `The server sent an invalid frame: ${message}`)),
-        control: (kind, frame) => (kind === HELLO ? this.opened() : kind === GOAWAY ? this.goAway() : this.updated(kind, frame)),
+        control: (kind, frame) => (kind === HELLO ? this.hello(frame) : kind === GOAWAY ? this.goAway() : kind === SEQ ? this.sequenced(frame) : this.updated(kind, frame)),
       },
     );
     for (const [name, handler] of Object.entries(options.procedures ?? {})) {
@@ -122,6 +125,7 @@ class Client implements ChatterClient<Schema> {
   close = (): void => {
     if (this.status === "closed") return;
     this.peer.flush(); // what was written before the close goes out first
+    this.session = undefined; // a close is not a drop: the server ends the session too
     const ws = this.ws;
     this.drop();
     ws?.close(CLOSE_NORMAL, "client closed");
@@ -162,31 +166,54 @@ class Client implements ChatterClient<Schema> {
   }
 
   /**
-   * Sends the params first when there are any; the server's HELLO answer opens the client.
-   * The heartbeat starts in `opened`: until the server answers HELLO, the client sends
-   * nothing but HELLO, and `connectTimeout` bounds the wait for that answer.
+   * HELLO goes first: the params, and the session to take back if a server with `recovery`
+   * gave one. With either, the server's HELLO answer opens the client: the heartbeat starts
+   * in `opened`, until then the client sends nothing but HELLO, and `connectTimeout` bounds
+   * the wait. With neither, the client is open at once.
    */
   private async greet(ws: WebSocketLike): Promise<void> {
     const { params } = this.options;
-    if (params === undefined) return this.opened();
+    const session = this.session;
+    if (params === undefined) {
+      ws.send(session ? `[${HELLO},null,${JSON.stringify(session.token)},${session.seq}]` : `[${HELLO},null]`);
+      return session ? undefined : this.opened(false);
+    }
     try {
       const value = typeof params === "function" ? await params() : params;
-      if (this.ws === ws && ws.readyState === 1) ws.send(`[${HELLO},${json(value ?? null)}]`);
+      if (this.ws !== ws || ws.readyState !== 1) return;
+      ws.send(session ? `[${HELLO},${json(value ?? null)},${JSON.stringify(session.token)},${session.seq}]` : `[${HELLO},${json(value ?? null)}]`);
     } catch (error) {
       this.report(error);
       ws.close(CLOSE_CLIENT, "params failed");
     }
   }
 
-  private opened(): void {
+  /** The server's `[HELLO]`, or with `recovery` `[HELLO, token, recovered, seq]`. */
+  private hello(frame: unknown[]): void {
+    const [, token, recovered, seq] = frame;
+    const fresh = typeof token === "string" && typeof seq === "number" && Number.isSafeInteger(seq) && seq >= 0;
+    if (!fresh) this.session = undefined;
+    else if (recovered === 1 && this.session) this.session.token = token; // the replay that follows moves `seq` on
+    else this.session = { token, seq };
+    this.opened(recovered === 1 && fresh);
+  }
+
+  /** `[SEQ, n, frame]`: the frame the engine handles next is number `n` of this session. */
+  private sequenced(frame: unknown[]): void {
+    const n = frame[1];
+    if (this.session && isValidId(n) && n > this.session.seq) this.session.seq = n;
+  }
+
+  private opened(recovered: boolean): void {
     if (this.status === "open") return;
     clearTimeout(this.connectTimer);
     this.connectTimer = undefined;
     this.attempt = 0;
     this.status = "open";
+    this.recovered = recovered;
     this.startHeartbeat();
     try {
-      const out = this.options.onOpen?.(this as ChatterClient<Schema>);
+      const out = this.options.onOpen?.(this as ChatterClient<Schema>, { recovered });
       if (out instanceof Promise) out.catch((error) => this.report(error, "onOpen"));
     } catch (error) {
       this.report(error, "onOpen");

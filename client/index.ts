@@ -9,6 +9,7 @@ export type { StreamOptions } from "../core/streams.ts";
 export { createClient } from "./createClient.ts";
 export type {
   CacheUpdate,
+  OpenInfo,
   CallResult,
   StreamItem,
   SchemaOf,

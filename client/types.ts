@@ -50,8 +50,12 @@ export interface ClientOptions<TSchema extends Schema> {
   reconnect?: ReconnectOptions | false;
   /** Ping a silent server to notice a dead connection, or `false`. @default {} */
   heartbeat?: HeartbeatOptions | false;
-  /** Runs on every open (reconnects too) before queued calls go out: rejoin rooms here. */
-  onOpen?: (client: ChatterClient<TSchema>) => unknown;
+  /**
+   * Runs on every open (reconnects too) before queued calls go out: rejoin rooms here,
+   * unless `recovered` (the server's `recovery` gave this client its session back: same id,
+   * topics and state, and what it missed was replayed).
+   */
+  onOpen?: (client: ChatterClient<TSchema>, info: OpenInfo) => unknown;
   /** Sent first on every connection attempt (a function is called each time, so a token can be refreshed). */
   params?: unknown | (() => MaybePromise<unknown>);
   /** A WebSocket class, where there is no global one (Node 20: `import WebSocket from "ws"`). */
@@ -107,6 +111,8 @@ export interface ChatterClient<T extends SchemaOrServer = Schema> {
   /** Implements a client procedure; the latest registration of a name wins until removed. Returns its remover. */
   implement<K extends keyof SchemaOf<T>["client"] & string>(name: K, handler: ClientProcedure<SchemaOf<T>["client"][K]>): () => void;
   readonly status: ClientStatus;
+  /** The last open took back the session a dropped connection left (see the server's `recovery`). */
+  readonly recovered: boolean;
   /**
    * Calls `listener` when the server says what this client cached changed (`client.invalidate`,
    * `client.setData` and their topic forms on the server); returns its remover. The React and
@@ -138,3 +144,9 @@ type UpdateInput<P> = Procedure extends P ? unknown : InputOf<P>;
 
 /** An `onUpdate` listener; method-typed so that a typed client still passes where a `ChatterClient` of any schema is expected. */
 export type UpdateListener<T extends SchemaOrServer = Schema> = { listen(update: CacheUpdate<T>): void }["listen"];
+
+/** What `onOpen` is told about the connection that opened. */
+export interface OpenInfo {
+  /** The server kept this client's session across a drop and gave it back. */
+  readonly recovered: boolean;
+}

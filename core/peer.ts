@@ -5,7 +5,7 @@
 import { ChatterError, isErrorCode } from "./errors.ts";
 import { cancelled, errorFrame, invalid, isIssue, json, notEncodable, short, tooLarge } from "./frames.ts";
 import { Calls, type PendingCall, type StopCode } from "./calls.ts";
-import { CALL, CANCEL, CLOSE_OVERLOADED, CREDIT, END, ERROR, GOAWAY, HELLO, INVALIDATE, isValidId, ITEM, NOTIFY, PING, PONG, PONG_FRAME, RESULT, SET_DATA, STREAM } from "./protocol.ts";
+import { CALL, CANCEL, CLOSE_OVERLOADED, CREDIT, END, ERROR, GOAWAY, HELLO, INVALIDATE, isValidId, ITEM, NOTIFY, PING, PONG, PONG_FRAME, RESULT, SEQ, SET_DATA, STREAM } from "./protocol.ts";
 import type { Procedure, Procedures } from "./schema.ts";
 import type { StandardSchemaV1 } from "./standard.ts";
 import { Inbound, Outbound, windowOf, type StreamHost, type StreamOptions } from "./streams.ts";
@@ -14,7 +14,7 @@ import type { CallOptions, ProcedureContext } from "./types.ts";
 import { validate, type Checked } from "./validate.ts";
 
 export type Handler = (...args: any[]) => unknown;
-export type ControlKind = typeof HELLO | typeof GOAWAY | typeof INVALIDATE | typeof SET_DATA;
+export type ControlKind = typeof HELLO | typeof GOAWAY | typeof INVALIDATE | typeof SET_DATA | typeof SEQ;
 
 /** Settings a whole server (or one client) shares across its connections. */
 export interface PeerConfig {
@@ -481,6 +481,15 @@ export class Peer implements StreamHost {
       case SET_DATA:
         if (this.config.isServer) return this.violation("cache updates are sent by the server only");
         return this.host.control(msg[0], msg);
+      case SEQ: {
+        const inner = msg[2];
+        if (this.config.isServer) return this.violation("SEQ is sent by the server only");
+        if (!isValidId(msg[1]) || !Array.isArray(inner) || (inner[0] !== NOTIFY && inner[0] !== INVALIDATE && inner[0] !== SET_DATA)) {
+          return this.violation("SEQ needs a number and a NOTIFY, INVALIDATE or SET_DATA frame");
+        }
+        this.host.control(SEQ, msg);
+        return this.handle(inner);
+      }
       default:
         return this.violation("unknown frame kind");
     }

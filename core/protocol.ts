@@ -17,7 +17,12 @@ export const CANCEL = 4;
 export const PING = 5;
 /** `[PONG]` */
 export const PONG = 6;
-/** `[HELLO, params]`: the client's connection params, its first frame when it has `params`; the server answers `[HELLO]` once they pass. */
+/**
+ * `[HELLO, params, session?, seq?]`: the client's first frame when it has `params` or a
+ * session to recover (its token and the last SEQ it received). The server answers
+ * `[HELLO]` once they pass, or, with recovery on, `[HELLO, token, recovered, seq]`: the
+ * session's new token, whether the old session was recovered, and where its SEQs start.
+ */
 export const HELLO = 7;
 /**
  * `[GOAWAY]`: the server is shutting down. Send no new calls on this connection (hold them
@@ -39,6 +44,13 @@ export const ITEM = 12;
 export const END = 13;
 /** `[CREDIT, id, n]`: the consumer of stream `id` read `n` more items: the producer may send `n` more. */
 export const CREDIT = 14;
+
+/**
+ * `[SEQ, n, frame]` (server → client, with recovery on): `frame` (a NOTIFY, INVALIDATE or
+ * SET_DATA) is number `n` of the session's recoverable frames; a recovering client names
+ * the last `n` it received, and the server replays what came after.
+ */
+export const SEQ = 15;
 
 export const PING_FRAME = `[${PING}]`;
 export const PONG_FRAME = `[${PONG}]`;

@@ -5,10 +5,11 @@ import { ChatterError } from "../core/errors.ts";
 import { errorFrame } from "../core/frames.ts";
 import type { Liveness } from "../core/liveness.ts";
 import { Peer, type ControlKind, type Handler, type PeerConfig, type PeerHost } from "../core/peer.ts";
-import { CLOSE_INTERNAL, CLOSE_PROTOCOL, CLOSE_RESTART, CLOSE_TIMEOUT, CLOSE_UNAUTHORIZED, GOAWAY, GOAWAY_FRAME, HELLO, HELLO_FRAME } from "../core/protocol.ts";
+import { CLOSE_GOING_AWAY, CLOSE_INTERNAL, CLOSE_PROTOCOL, CLOSE_RESTART, CLOSE_TIMEOUT, CLOSE_UNAUTHORIZED, GOAWAY, GOAWAY_FRAME, HELLO, HELLO_FRAME } from "../core/protocol.ts";
 import type { StreamOptions } from "../core/streams.ts";
 import type { CallOptions, MaybePromise, ProcedureContext } from "../core/types.ts";
-import type { Interest } from "./adapter.ts";
+import { clientTopic, type Interest } from "./adapter.ts";
+import type { Recovery, Session } from "./recovery.ts";
 import { isTopic, subscribableTopic, topicOf } from "./topic.ts";
 import type { BunServer, BunSocket, ServerClient, State } from "./types.ts";
 
@@ -20,6 +21,8 @@ export interface ServerCore {
   readonly authenticate: ((params: unknown, client: any) => MaybePromise<boolean | void>) | undefined;
   /** Local subscribers per topic, kept only when the server has an adapter. */
   readonly interest: Interest | undefined;
+  /** Set with `recovery`: the log of recoverable frames and the dropped sessions. */
+  readonly recovery: Recovery | undefined;
   report(error: unknown, procedure?: string, client?: Connection): void;
   /** Validates and encodes a NOTIFY once, then hands it to `send` (throws at once for a synchronous validator). */
   notify(name: string, input: unknown, send: (frame: string) => void): void;
@@ -27,6 +30,10 @@ export interface ServerCore {
   cacheUpdate(name: string, input: unknown, data: { value: unknown } | undefined, hasInput: boolean, send: (frame: string) => void): void;
   /** The client passed `authenticate` (or there is none): it joins `clients`, `onConnect` runs. */
   admitted(client: Connection): void;
+  /** A frame for this client alone (a cache update): numbered and logged first with `recovery`. */
+  direct(client: Connection, frame: string): void;
+  /** A new socket came with the session `token` of a client still connected: that one is dropped (its session kept). */
+  takeOver(token: string): void;
   /** Queues a connection's new batch; all of them go out in one microtask, or before a publish. */
   hold(client: Connection): void;
   /** Hands `frame` to Bun's native publish from `from`'s socket (skipping it), after every held batch. */
@@ -35,7 +42,7 @@ export interface ServerCore {
 
 /**
  * A connection's lifecycle, one step at a time:
- * `hello` (waits for the client's params, only with `authenticate`) → `authenticating` →
+ * `hello` (waits for the client's HELLO, only with `authenticate` or `recovery`) → `authenticating` →
  * `open` → `goaway` (shutdown: GOAWAY sent) → `leaving` (the client answered: it sends no
  * new calls; closed once nothing is in flight) → `closed`.
  */
@@ -43,6 +50,15 @@ export type Phase = "hello" | "authenticating" | "open" | "goaway" | "leaving" |
 
 const SUBSCRIBED = Promise.resolve();
 
+/**
+ * Closes that are drops, after which a session is kept: the connection vanished (1006),
+ * the client went away (1001: a page reload, a network change), or the heartbeat found it
+ * silent. Any close either end asked for (`socket.close()`, `client.close()`, a refusal, a
+ * protocol error) ends the session.
+ */
+const RECOVERABLE = new Set([1006, CLOSE_GOING_AWAY, CLOSE_TIMEOUT]);
+
+export const ID_LENGTH = 21;
 /** URL-safe, 64 characters: a random byte's low 6 bits pick one. */
 const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
@@ -51,7 +67,7 @@ const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456
  * UUID's 122, in 15 fewer characters an idle connection keeps).
  */
 export function connectionId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(21));
+  const bytes = crypto.getRandomValues(new Uint8Array(ID_LENGTH));
   const codes: number[] = [];
   for (const byte of bytes) codes.push(ID_ALPHABET.charCodeAt(byte & 63));
   return String.fromCharCode(...codes);
@@ -68,13 +84,16 @@ export class Connection implements ServerClient, PeerHost {
   liveness: Liveness | undefined;
   private store: State | undefined;
   private helloTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Set with `recovery` once admitted. */
+  session: Session | undefined;
 
   constructor(
     private readonly core: ServerCore,
-    readonly id: string,
+    /** Changes only when a recovered session's id is taken back, before the client is admitted. */
+    public id: string,
     state: State | undefined,
   ) {
-    this.phase = core.authenticate ? "hello" : "open";
+    this.phase = core.authenticate || core.recovery ? "hello" : "open";
     // An upgrade's `undefined` field leaves the default in place rather than hiding it.
     if (state) for (const key of Object.keys(state)) if (state[key] !== undefined) (this.store ??= Object.create(null) as State)[key] = state[key];
   }
@@ -88,18 +107,23 @@ export class Connection implements ServerClient, PeerHost {
   get remoteAddress(): string {
     return this.ws.remoteAddress;
   }
+  get recovered(): boolean {
+    return this.session?.recovered ?? false;
+  }
   subscribe(topic: string): Promise<void> {
     return this.join(subscribableTopic(topic));
   }
   /** Subscribes to a checked topic (the server's own `clientTopic` included). */
   join(topic: string): Promise<void> {
     this.ws.subscribe(topic);
+    if (this.session && !this.session.topics?.has(topic)) (this.session.topics ??= new Map()).set(topic, this.core.recovery!.current);
     // After its close Bun ignores a subscribe: count only what Bun holds.
     if (this.core.interest && this.ws.isSubscribed(topic)) return this.core.interest.add(this, topic) ?? SUBSCRIBED;
     return SUBSCRIBED;
   }
   unsubscribe(topic: string): void {
     this.ws.unsubscribe(subscribableTopic(topic));
+    this.session?.topics?.delete(topic);
     this.core.interest?.remove(this, topic);
   }
   isSubscribed(topic: string): boolean {
@@ -110,10 +134,10 @@ export class Connection implements ServerClient, PeerHost {
     this.core.notify(name, input, (frame) => this.core.broadcast(topic, frame, this));
   }
   invalidate(name: string, ...input: unknown[]): void {
-    this.core.cacheUpdate(name, input[0], undefined, input.length > 0, (frame) => this.peer.write(frame));
+    this.core.cacheUpdate(name, input[0], undefined, input.length > 0, (frame) => this.core.direct(this, frame));
   }
   setData(name: string, input: unknown, data: unknown): void {
-    this.core.cacheUpdate(name, input, { value: data }, true, (frame) => this.peer.write(frame));
+    this.core.cacheUpdate(name, input, { value: data }, true, (frame) => this.core.direct(this, frame));
   }
   call(name: string, input?: unknown, options?: CallOptions): Promise<any> {
     return this.peer.call(name, input, options);
@@ -152,11 +176,24 @@ export class Connection implements ServerClient, PeerHost {
     this.peer.receive(data);
   }
 
-  /** Bun closed the socket. */
-  closed(): void {
+  /** Ends this socket as a drop (its session kept), for a new socket that came with its token. */
+  drop(): void {
+    this.engine?.flush();
+    this.closed(CLOSE_GOING_AWAY);
+    this.ws.close(CLOSE_GOING_AWAY, "the session moved to a new connection");
+  }
+
+  /** Bun closed the socket with `code` (or `drop` did; Bun's close event then finds it closed). */
+  closed(code: number): void {
+    if (this.phase === "closed") return;
+    const admitted = this.phase === "open" || this.phase === "goaway" || this.phase === "leaving";
     this.phase = "closed";
     clearTimeout(this.helloTimer);
     this.engine?.disconnect(new ChatterError("DISCONNECTED", `Client ${this.id} disconnected`), true);
+    // A drop, not a close either end chose: the session waits for the client's next socket.
+    if (this.session && admitted && RECOVERABLE.has(code)) {
+      this.core.recovery!.keep({ id: this.id, session: this.session, store: this.store, own: clientTopic(this.id) });
+    }
   }
 
   /** Graceful shutdown: a client that has not passed `authenticate` is closed at once, the others get GOAWAY. */
@@ -199,14 +236,16 @@ export class Connection implements ServerClient, PeerHost {
     this.close(CLOSE_PROTOCOL, "protocol error");
   }
   control(kind: ControlKind, frame: unknown[]): void {
+    if (kind !== HELLO && kind !== GOAWAY) return; // cache updates and SEQ are the client's to receive
     if (kind === GOAWAY) {
       // The client's answer to GOAWAY: no call of its is still on the way.
       if (this.phase !== "goaway") return this.peer.violation("unexpected GOAWAY");
       this.phase = "leaving";
       return this.peer.whenIdle(() => this.close(CLOSE_RESTART, "server shutting down"));
     }
-    if (!this.core.authenticate) return void this.peer.write(HELLO_FRAME);
+    if (this.phase === "open" && !this.core.recovery) return void this.peer.write(HELLO_FRAME); // nothing to check
     if (this.phase !== "authenticating") return this.peer.violation("unexpected HELLO");
+    if (!this.core.authenticate) return this.admit(frame);
     let verdict: MaybePromise<boolean | void>;
     try {
       verdict = this.core.authenticate(frame[1], this);
@@ -214,16 +253,38 @@ export class Connection implements ServerClient, PeerHost {
       return this.refuse(error);
     }
     Promise.resolve(verdict).then(
-      (ok) => (ok === false ? this.refuse() : this.admit()),
+      (ok) => (ok === false ? this.refuse() : this.admit(frame)),
       (error) => this.refuse(error),
     );
   }
-  private admit(): void {
+
+  /** `hello` is the client's `[HELLO, params, token?, lastSeq?]`. */
+  private admit(hello: unknown[]): void {
     if (this.phase !== "authenticating") return; // closed meanwhile
     this.phase = "open";
     clearTimeout(this.helloTimer);
-    this.peer.write(HELLO_FRAME);
+    const recovery = this.core.recovery;
+    if (!recovery) {
+      this.peer.write(HELLO_FRAME);
+      return this.core.admitted(this);
+    }
+    const token = hello[2];
+    // A new socket may come before the server saw the old one drop (a phone that changed networks): it takes over.
+    if (typeof token === "string") this.core.takeOver(token);
+    const back = recovery.take(token, hello[3]);
+    if (back) this.id = back.kept.id;
+    this.session = recovery.open(this.id, back?.kept.session);
+    this.peer.write(`[${HELLO},"${this.session.token}",${back ? 1 : 0},${recovery.current}]`);
+    if (!back) return this.core.admitted(this);
+    // The old session's id, state (what this socket's upgrade and `authenticate` set wins) and topics, then what it missed.
+    const { kept, missed } = back;
+    if (kept.store) this.store = Object.assign(Object.create(null) as State, kept.store, this.store);
     this.core.admitted(this);
+    for (const [topic, since] of kept.session.topics ?? []) {
+      (this.session.topics ??= new Map()).set(topic, since);
+      void this.join(topic);
+    }
+    for (const frame of missed) this.peer.write(frame);
   }
 
   /**

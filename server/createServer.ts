@@ -9,7 +9,8 @@ import { Reports } from "../core/reports.ts";
 import type { Procedures, Schema } from "../core/schema.ts";
 import { validate } from "../core/validate.ts";
 import { clientTopic, Interest } from "./adapter.ts";
-import { Connection, connectionId, type ServerCore } from "./connection.ts";
+import { Connection, connectionId, ID_LENGTH, type ServerCore } from "./connection.ts";
+import { Recovery } from "./recovery.ts";
 import { createHandler, originCheck } from "./handler.ts";
 import { topicOf } from "./topic.ts";
 import type { BunServer, ChatterServer, ServerClient, ServerOptions, ServerProcedures, State } from "./types.ts";
@@ -59,6 +60,10 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
     for (const listener of listeners) listener.publish(topic, frame);
   };
 
+  const recovery = options.recovery ? new Recovery(options.recovery) : undefined;
+  /** With `recovery`, a frame for `topic` is numbered and logged once, whoever receives it. */
+  const numbered = (topic: string, frame: string, from?: string) => (recovery ? recovery.record(topic, frame, from) : frame);
+
   const core: ServerCore = {
     config: {
       local: schema.server,
@@ -73,6 +78,7 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
     defaults: options.state,
     authenticate: options.authenticate,
     interest: options.adapter && new Interest(options.adapter, (error) => report(error)),
+    recovery,
     report,
     notify(name, input, send) {
       const def = own(schema.client, name);
@@ -125,22 +131,33 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
       if (core.interest) client.join(clientTopic(client.id)); // reachable from any instance by id
       hook(options.onConnect, client);
     },
+    direct(client, frame) {
+      client.peer.write(numbered(clientTopic(client.id), frame));
+    },
+    takeOver(token) {
+      const live = clients.get(token.slice(0, ID_LENGTH));
+      if (live?.session?.token !== token) return;
+      clients.delete(live.id); // before the new socket takes the id
+      live.drop();
+      hook(options.onDisconnect, live, { code: CLOSE_GOING_AWAY, reason: "the session moved to a new connection" });
+    },
     hold(client) {
       if (!held.length) queueMicrotask(releaseHeld);
       held.push(client);
     },
     broadcast(topic, frame, from) {
-      if (!from) deliver(topic, frame);
+      const out = numbered(topic, frame, from?.id);
+      if (!from) deliver(topic, out);
       else {
         releaseHeld();
-        from.ws.publish(topic, frame);
+        from.ws.publish(topic, out);
         // Sockets of the other listeners: `ws.publish` reaches only its own server's.
-        if (listeners.size > 1) for (const listener of listeners) if (listener !== from.server) listener.publish(topic, frame);
+        if (listeners.size > 1) for (const listener of listeners) if (listener !== from.server) listener.publish(topic, out);
       }
-      core.interest?.publish(topic, frame);
+      core.interest?.publish(topic, frame); // each instance numbers what it delivers
     },
   };
-  options.adapter?.attach({ deliver, report: (error) => report(error) });
+  options.adapter?.attach({ deliver: (topic, frame) => deliver(topic, numbered(topic, frame)), report: (error) => report(error) });
 
   const hook = (fn: ((...args: any[]) => unknown) | undefined, client: Connection, ...args: unknown[]) => {
     if (!fn) return;
@@ -157,7 +174,8 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
       if (draining) client.close(CLOSE_RESTART, "server shutting down");
     },
     closed(client, code, reason) {
-      const wasClient = clients.delete(client.id);
+      // A session taken over by a new socket left `clients` to that socket already.
+      const wasClient = clients.get(client.id) === client && clients.delete(client.id);
       core.interest?.drop(client);
       reports.end(client); // what its flood held back, counted
       if (wasClient) hook(options.onDisconnect, client, { code, reason });

@@ -65,7 +65,7 @@ export function createHandler(options: ServerOptions<any, any, any>, connections
       const client = ws.data as Connection;
       connections.delete(client);
       try {
-        client.closed();
+        client.closed(code);
         lifecycle.closed(client, code, reason);
       } catch (error) {
         lifecycle.report(error, undefined, client);

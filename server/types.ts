@@ -1,4 +1,5 @@
 import type { Adapter } from "./adapter.ts";
+import type { RecoveryOptions } from "./recovery.ts";
 import type { Schema } from "../core/schema.ts";
 import type { StreamOptions } from "../core/streams.ts";
 import type { CallArgs, CallName, CallOptions, InputOf, ItemOf, StreamName, MaybePromise, OutputOf, ParsedInputOf, ProcedureContext, PublishArgs, ReturnOf, Sendable } from "../core/types.ts";
@@ -31,6 +32,8 @@ type CacheInput<P> = Sendable<InputOf<P>>;
 export interface ServerClient<TSchema extends Schema = Schema, TState extends State = State> {
   /** Unique per connection, across instances. */
   readonly id: string;
+  /** This connection took back a dropped session (same id, topics and state; what it missed was replayed). */
+  readonly recovered: boolean;
   /** The remote address of the socket. */
   readonly remoteAddress: string;
   /**
@@ -99,6 +102,13 @@ export interface ServerOptions<TSchema extends Schema, TProcedures, TState exten
    * @default false
    */
   heartbeat?: { interval?: number; timeout?: number } | false;
+  /**
+   * Sessions survive a dropped connection (off by default; `true` for the defaults): after a
+   * drop the client's id, topics, state and the publishes and cache updates it missed are
+   * kept for `window` ms, and a client that comes back with its session token recovers them,
+   * exactly once and in order. See docs/recovery.md.
+   */
+  recovery?: RecoveryOptions | true;
   /** Allowed `Origin` headers; others are refused at the upgrade. @default undefined (any) */
   origins?: readonly string[] | ((origin: string | null) => boolean);
   /**

@@ -169,7 +169,8 @@ describe("limits and hostile peers", () => {
       fetch: (req, srv) => (srv.upgrade(req) ? undefined : new Response(null, { status: 400 })),
       websocket: {
         message(ws, message) {
-          const [, id] = JSON.parse(String(message)) as [number, number];
+          const [kind, id] = JSON.parse(String(message)) as [number, number];
+          if (kind === 7) return; // the client's HELLO, before its call
           ws.send("not json");
           ws.send(new Uint8Array([1, 2]));
           ws.send("[2,999999,\"an answer to nothing\"]");
