@@ -24,11 +24,12 @@ const option = (name: string) => {
 const quick = flag("quick");
 const rounds = Number(option("rounds") ?? (quick ? 1 : 3));
 const seconds = Number(option("seconds") ?? (quick ? 0.5 : 2));
-const ALL = ["raw", "chatter", "birpc", "socketio", "trpc"] as const;
+const ALL = ["raw", "chatter", "recovery", "birpc", "socketio", "trpc"] as const;
 const systems = (option("systems")?.split(",") ?? [...ALL]) as string[];
 const NAMES: Record<string, string> = {
   raw: "raw Bun (the limit)",
   chatter: "Chatter",
+  recovery: "Chatter, recovery on",
   birpc: "birpc over Bun",
   socketio: "Socket.IO v4 acks",
   trpc: "tRPC v11 ws",
@@ -107,10 +108,15 @@ const baseline = option("baseline");
 if (baseline && !systems.includes("before")) systems.splice(systems.indexOf("chatter") + 1, 0, "before");
 NAMES.before = `Chatter from ${baseline}`;
 
+/** Chatter with `recovery` on costs something per publish and per connection only: the other rows would repeat Chatter's. */
+const RECOVERY_ROWS = ["fan1k", "fan10k", "mem"];
+
 async function measure(name: string, s: Scenario): Promise<any> {
-  const system = name === "before" ? "chatter" : name;
+  const system = name === "before" || name === "recovery" ? "chatter" : name;
   if (name === "before") process.env.CHATTER_ROOT = baseline;
   else delete process.env.CHATTER_ROOT;
+  if (name === "recovery") process.env.CHATTER_RECOVERY = "1";
+  else delete process.env.CHATTER_RECOVERY;
   const server = start([bun, "systems/server.ts", system], !!s.pin);
   try {
     const port = await line(server, "READY ", 15_000);
@@ -133,6 +139,7 @@ for (let round = 0; active.length && round < rounds; round++) {
   for (const s of active) {
     for (const system of order) {
       if (s.only && !s.only.includes(system)) continue;
+      if (system === "recovery" && !RECOVERY_ROWS.includes(s.key)) continue;
       let result: any;
       const t0 = performance.now();
       try {

@@ -134,12 +134,15 @@ class Client implements ChatterClient<Schema> {
 
   private connect(): void {
     let ws: WebSocketLike;
+    let url: string | undefined;
     try {
-      ws = new this.WebSocket(String(this.options.url));
+      const { url: option } = this.options;
+      url = String(typeof option === "function" ? option() : option); // a function picks the server for each attempt (fail-over)
+      ws = new this.WebSocket(url);
     } catch (error) {
       this.report(error);
-      // A malformed URL will not get better with retries.
-      if ((error as Error)?.name === "SyntaxError") return this.end(`Invalid URL: ${String(this.options.url)}`);
+      // A malformed URL will not get better with retries (a function's next answer may).
+      if ((error as Error)?.name === "SyntaxError" && typeof this.options.url !== "function") return this.end(`Invalid URL: ${url}`);
       return this.closed(1006);
     }
     this.ws = ws;

@@ -1,6 +1,7 @@
 import type { Procedure, Schema } from "../core/schema.ts";
-import type { StreamOptions } from "../core/streams.ts";
-import type { CallArgs, CallName, CallOptions, InputOf, ItemOf, Jsonify, StreamName, MaybePromise, OutputOf, ParsedInputOf, ProcedureContext, ReturnOf } from "../core/types.ts";
+import type { CallName, InputOf, KnownName, MaybePromise, ParsedInputOf, ProcedureContext, ReturnOf, SchemaOf, SchemaOrServer, ServerCallMap, StreamName } from "../core/types.ts";
+
+export type { CallResult, SchemaOf, SchemaOrServer, StreamItem } from "../core/types.ts";
 
 /** The part of the standard `WebSocket` Chatter uses: browsers, Bun, Deno and the `ws` package all fit. */
 export interface WebSocketLike {
@@ -39,8 +40,8 @@ export interface HeartbeatOptions {
 }
 
 export interface ClientOptions<TSchema extends Schema> {
-  /** The server's `ws://` or `wss://` URL. */
-  url: string | URL;
+  /** The server's `ws://` or `wss://` URL, or a function called on every attempt (to fail over to another instance). */
+  url: string | URL | (() => string | URL);
   schema: TSchema;
   /** Client procedures; may be partial (`implement` adds more later). */
   procedures?: Partial<ClientProcedures<TSchema>>;
@@ -83,31 +84,15 @@ export interface ClientOptions<TSchema extends Schema> {
   onError?: (error: unknown, info: { procedure?: string }) => void;
 }
 
-type ServerLike = { readonly schema: Schema; readonly $types?: { procedures: unknown } };
-/** A schema, or a server's type (`createClient<typeof server>`) to also learn what undeclared outputs return. */
-export type SchemaOrServer = Schema | ServerLike;
-export type SchemaOf<T> = T extends Schema ? T : T extends ServerLike ? T["schema"] : never;
-type ImplementationOf<T> = T extends ServerLike ? NonNullable<T["$types"]>["procedures"] : unknown;
-/**
- * What `call(K)` resolves to: the JSON of the server's parsed output (a `Date` arrives as
- * its string), or of what its implementation returns when the output is undeclared.
- */
-export type CallResult<T, K extends PropertyKey> = Jsonify<
-  OutputOf<
-    SchemaOf<T>["server"][K & keyof SchemaOf<T>["server"]],
-    ImplementationOf<T> extends { [P in K]: (...args: any[]) => infer R } ? Awaited<R> : unknown
-  >
->;
-
 export interface ChatterClient<T extends SchemaOrServer = Schema> {
   readonly schema: SchemaOf<T>;
   /** Calls a server procedure; waits for the socket when it is not open yet. */
-  call<K extends CallName<SchemaOf<T>["server"]>>(name: K, ...args: CallArgs<SchemaOf<T>["server"][K], CallOptions>): Promise<CallResult<T, K>>;
+  call<K extends string>(name: KnownName<K, CallName<SchemaOf<T>["server"]>>, ...args: ServerCallMap<T>[K]["args"]): Promise<ServerCallMap<T>[K]["result"]>;
   /**
    * Opens a server stream: iterate it with `for await`. `break` (or the `signal`) stops the
    * producer; the producer runs at most `window` items ahead of the loop.
    */
-  stream<K extends StreamName<SchemaOf<T>["server"]>>(name: K, ...args: CallArgs<SchemaOf<T>["server"][K], StreamOptions>): AsyncIterableIterator<StreamItem<T, K>>;
+  stream<K extends string>(name: KnownName<K, StreamNameOf<SchemaOf<T>["server"]>>, ...args: ServerCallMap<T>[K]["args"]): AsyncIterableIterator<ServerCallMap<T>[K]["item"]>;
   /** Implements a client procedure; the latest registration of a name wins until removed. Returns its remover. */
   implement<K extends keyof SchemaOf<T>["client"] & string>(name: K, handler: ClientProcedure<SchemaOf<T>["client"][K]>): () => void;
   readonly status: ClientStatus;
@@ -125,8 +110,8 @@ export interface ChatterClient<T extends SchemaOrServer = Schema> {
   close(): void;
 }
 
-/** What each item of the server stream `K` arrives as: the JSON of the server's parsed item. */
-export type StreamItem<T, K extends PropertyKey> = Jsonify<ItemOf<SchemaOf<T>["server"][K & keyof SchemaOf<T>["server"]]>>;
+/** The names `stream` takes: the schema's streams, or any name for a client of no particular schema (as `call`). */
+type StreamNameOf<S> = string extends keyof S ? string : StreamName<S>;
 
 /**
  * What the server says changed in what this client cached, by server procedure: `invalidate`
@@ -136,7 +121,7 @@ export type StreamItem<T, K extends PropertyKey> = Jsonify<ItemOf<SchemaOf<T>["s
 export type CacheUpdate<T extends SchemaOrServer = Schema> = {
   [K in keyof SchemaOf<T>["server"] & string]:
     | { readonly type: "invalidate"; readonly name: K; readonly input?: UpdateInput<SchemaOf<T>["server"][K]> }
-    | { readonly type: "setData"; readonly name: K; readonly input: UpdateInput<SchemaOf<T>["server"][K]>; readonly data: CallResult<T, K> };
+    | { readonly type: "setData"; readonly name: K; readonly input: UpdateInput<SchemaOf<T>["server"][K]>; readonly data: ServerCallMap<T>[K]["result"] };
 }[keyof SchemaOf<T>["server"] & string];
 
 /** A cache entry's input; `unknown` for a client of no particular schema. */

@@ -1,39 +1,41 @@
 import type { StandardSchemaV1 } from "./standard.ts";
 import { isStandardSchema } from "./standard.ts";
 import type { Issue } from "./errors.ts";
+import type { InferIn, InferOut, SchemaLike } from "./types.ts";
 
 /** A procedure: what it takes and, optionally, what it returns — or, for a stream, the schema of each item it yields. */
-export interface Procedure<I extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined, O extends StandardSchemaV1 | undefined = StandardSchemaV1 | undefined> {
+export interface Procedure<I extends SchemaLike | undefined = SchemaLike | undefined, O extends SchemaLike | undefined = SchemaLike | undefined> {
   readonly input?: I;
   readonly output?: O;
-  readonly stream?: StandardSchemaV1;
+  readonly stream?: SchemaLike;
 }
 
+// Validators are `SchemaLike` here, not `StandardSchemaV1`: comparing a zod schema to the latter
+// costs ~150 instantiations each (see `SchemaLike`); the run time checks them (`isStandardSchema`).
 /** A procedure as written in `createSchema`: `{ input?, output? }` or the shorthand shape of the input. */
 export type ProcedureDefinition =
-  | { readonly input?: StandardSchemaV1; readonly output?: StandardSchemaV1 }
-  | { readonly input?: StandardSchemaV1; readonly stream: StandardSchemaV1 }
-  | { readonly [field: string]: StandardSchemaV1 };
+  | { readonly input?: SchemaLike; readonly output?: SchemaLike }
+  | { readonly input?: SchemaLike; readonly stream: SchemaLike }
+  | { readonly [field: string]: SchemaLike };
 
 export type ProcedureDefinitions = { readonly [name: string]: ProcedureDefinition };
 
 /** The schema of a shorthand shape: an object whose fields are the shape's schemas. */
-export type ShapeSchema<S extends { readonly [field: string]: StandardSchemaV1 }> = StandardSchemaV1<ShapeType<S, "input">, ShapeType<S, "output">>;
+export type ShapeSchema<S extends { readonly [field: string]: SchemaLike }> = StandardSchemaV1<ShapeType<S, "input">, ShapeType<S, "output">>;
 
-type ShapeType<S extends { readonly [field: string]: StandardSchemaV1 }, T extends "input" | "output"> = Flatten<
+type ShapeType<S extends { readonly [field: string]: SchemaLike }, T extends "input" | "output"> = Flatten<
   { [K in keyof S as undefined extends Infer<S[K], T> ? K : never]?: Infer<S[K], T> } & {
     [K in keyof S as undefined extends Infer<S[K], T> ? never : K]: Infer<S[K], T>;
   }
 >;
-type Infer<S extends StandardSchemaV1, T extends "input" | "output"> = NonNullable<S["~standard"]["types"]>[T];
+type Infer<S, T extends "input" | "output"> = T extends "input" ? InferIn<S> : InferOut<S>;
 type Flatten<T> = { [K in keyof T]: T[K] } & {};
 
-/** Turns a definition into `{ input?, output? }` or `{ input?, stream }`; the shorthand's keys are not only `input`/`output`/`stream`. */
-export type Normalize<D> = [Exclude<keyof D, "input" | "output" | "stream">] extends [never]
-  ? D
-  : D extends { readonly [field: string]: StandardSchemaV1 }
-    ? { readonly input: ShapeSchema<D> }
-    : never;
+/**
+ * Turns a definition into `{ input?, output? }` or `{ input?, stream }`; the shorthand's keys
+ * are not only `input`/`output`/`stream` (`createSchema`'s constraint has checked the rest).
+ */
+export type Normalize<D> = keyof D extends "input" | "output" | "stream" ? D : D extends { readonly [field: string]: SchemaLike } ? { readonly input: ShapeSchema<D> } : never;
 
 export type NormalizeAll<D extends ProcedureDefinitions> = { readonly [K in keyof D]: Normalize<D[K]> };
 

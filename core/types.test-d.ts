@@ -4,6 +4,7 @@ import { z } from "zod";
 import * as v from "valibot";
 import { ChatterError, createClient, createSchema, createServer } from "../index.ts";
 import type { ChatterErrorCode, Jsonify, ServerClient } from "../index.ts";
+import type { CallMap, CallOptions, KnownName, SchemaLike, Sendable, ServerCallMap } from "./types.ts";
 
 const Message = z.object({ roomId: z.string(), text: z.string(), at: z.string().transform((s) => new Date(s)) });
 
@@ -167,3 +168,23 @@ wired.call("iso", { when: new Date().toISOString() });
 // should type results as what JSON carries
 type Carried = Jsonify<{ at: Date; n: number | undefined; f: () => void; list: (string | undefined)[]; map: Map<string, number>; nested: { at: Date } }>;
 expectTypeOf<Carried>().toEqualTypeOf<{ at: string; n?: number; list: (string | null)[]; map: {}; nested: { at: string } }>();
+
+// should read each procedure's types from one map per schema side (CallMap, ServerCallMap), and check names apart (KnownName)
+type ServerMap = ServerCallMap<typeof schema>;
+expectTypeOf<ServerMap["history"]["input"]>().toEqualTypeOf<{ roomId: string }>();
+expectTypeOf<ServerMap["history"]["args"]>().toEqualTypeOf<[input: { roomId: string }, options?: CallOptions]>();
+expectTypeOf<ServerMap["history"]["result"]>().toEqualTypeOf<{ roomId: string; text: string; at: string }[]>();
+expectTypeOf<ServerCallMap<typeof server>["ping"]["result"]>().toEqualTypeOf<"pong">();
+expectTypeOf<ServerMap["nope"]["result"]>().toEqualTypeOf<unknown>(); // an unknown name: the index signature's entry
+type ClientMap = CallMap<(typeof schema)["client"]>;
+expectTypeOf<ClientMap["confirm"]["result"]>().toEqualTypeOf<boolean>();
+expectTypeOf<ClientMap["receive"]["publish"]>().toEqualTypeOf<[input: { roomId: string; text: string }]>();
+expectTypeOf<ClientMap["tick"]["publish"]>().toEqualTypeOf<[input?: undefined]>();
+expectTypeOf<KnownName<"history", "history" | "count">>().toEqualTypeOf<"history">();
+expectTypeOf<KnownName<"nope", "history" | "count">>().toEqualTypeOf<"history" | "count">();
+expectTypeOf(z.string()).toMatchTypeOf<SchemaLike>();
+// @ts-expect-error a string is not a validator
+createSchema({ server: { bad: { input: "x" } } });
+// should keep Sendable's meaning for unions: one member JSON cannot carry refuses the whole input
+expectTypeOf<Sendable<{ a: string } | undefined>>().toEqualTypeOf<{ a: string } | undefined>();
+expectTypeOf<Sendable<Date | string>>().not.toEqualTypeOf<Date | string>();

@@ -2,8 +2,10 @@
 // and what a provider installs (reconnect refetch, server cache updates, declared updates).
 export { QUERY_KEY_ROOT, callQueryKey, procedureQueryKey } from "./callQueryKey.ts";
 export type { CallQueryKey } from "./callQueryKey.ts";
-export type { CallInput, ClientName, ServerName } from "./types.ts";
+export type { CallData, CallInput, ClientName, ServerCallName, ServerName, ServerStreamName, StreamFold } from "./types.ts";
 export { callQueryOptions } from "./callQueryOptions.ts";
+export { callStreamOptions, isStreamProcedure } from "./callStreamOptions.ts";
+export type { StreamedQuery, StreamQueryParams } from "./callStreamOptions.ts";
 export { callMutationOptions } from "./callMutationOptions.ts";
 export type { MutationInput } from "./callMutationOptions.ts";
 export { onReconnect } from "./onReconnect.ts";

@@ -126,3 +126,54 @@ export const typedBySchemaToo = createChatterReact<typeof schema>();
 expectTypeOf(typedBySchemaToo.useCall("ping", undefined).data).toEqualTypeOf<unknown>();
 // @ts-expect-error without the server's type, an undeclared output is unknown
 expectTypeOf(typedBySchemaToo.useCall("ping", undefined).data).toEqualTypeOf<"pong" | undefined>();
+
+export function ShouldInferAStreamsItemsAsItsData(props: { to?: number }) {
+  const numbers = useCall("numbers", { key: "k", to: 3 });
+  expectTypeOf(numbers.data).toEqualTypeOf<{ n: number }[] | undefined>();
+  expectTypeOf(numbers.error).toEqualTypeOf<ChatterError | null>();
+  // The stream's own options (per-item timeout, window, refetchMode) and the query's.
+  useCall("numbers", { key: "k" }, { timeout: 500, window: 8, refetchMode: "append", staleTime: Infinity });
+  const skipped = useCall("numbers", props.to ? { key: "k", to: props.to } : skipToken);
+  expectTypeOf(skipped.data).toEqualTypeOf<{ n: number }[] | undefined>();
+  expectTypeOf(useCall("numbers", { key: "k" }, { select: (items) => items.length }).data).toEqualTypeOf<number | undefined>();
+  // A plain procedure's useCall is as it was.
+  expectTypeOf(useCall("greet", { name: "ada" }).data).toEqualTypeOf<string | undefined>();
+  // @ts-expect-error a wrong stream input
+  useCall("numbers", { key: 1 });
+  // @ts-expect-error refetchMode is one of append, reset, replace
+  useCall("numbers", { key: "k" }, { refetchMode: "merge" });
+  // @ts-expect-error stream options are not a call's
+  useCall("greet", { name: "ada" }, { window: 8 });
+  return null;
+}
+
+export function ShouldInferAFoldFromReducerAndInitialValue() {
+  const sum = useCall("numbers", { key: "k" }, { reducer: (total, { n }) => total + n, initialValue: 0 });
+  expectTypeOf(sum.data).toEqualTypeOf<number | undefined>();
+  const seen = useCall("numbers", { key: "k" }, { reducer: (acc: Set<number>, item) => acc.add(item.n), initialValue: new Set<number>() });
+  expectTypeOf(seen.data).toEqualTypeOf<Set<number> | undefined>();
+  const last = useCall("numbers", { key: "k" }, { reducer: (_: string, { n }) => String(n), initialValue: "", select: (s) => s.length });
+  expectTypeOf(last.data).toEqualTypeOf<number | undefined>();
+  // @ts-expect-error the reducer's item is the stream's item, { n: number }
+  useCall("numbers", { key: "k" }, { reducer: (total: number, item: string) => total + item.length, initialValue: 0 });
+  // @ts-expect-error the reducer returns what initialValue is
+  useCall("numbers", { key: "k" }, { reducer: (total: number) => String(total), initialValue: 0 });
+  // @ts-expect-error a reducer needs its initialValue
+  useCall("numbers", { key: "k" }, { reducer: (total: number, { n }: { n: number }) => total + n });
+  return null;
+}
+
+export async function shouldTypeStreamCallOptionsForTheQueryClient() {
+  const options = callOptions(client, "numbers", { key: "k", to: 2 });
+  expectTypeOf(await queryClient.fetchQuery(options)).toEqualTypeOf<{ n: number }[]>();
+  await queryClient.prefetchQuery(options);
+  expectTypeOf(queryClient.getQueryData(options.queryKey)).toEqualTypeOf<{ n: number }[] | undefined>();
+  expectTypeOf(queryClient.getQueryData(callKey("numbers", { key: "k" }))).toEqualTypeOf<{ n: number }[] | undefined>();
+  const sum = callOptions(client, "numbers", { key: "k" }, { reducer: (total, { n }) => total + n, initialValue: 0 });
+  expectTypeOf(await queryClient.fetchQuery(sum)).toEqualTypeOf<number>();
+  expectTypeOf(queryClient.getQueryData(sum.queryKey)).toEqualTypeOf<number | undefined>();
+  expectTypeOf(await queryClient.fetchQuery(looseCallOptions(client, "numbers", { key: "k" }))).toEqualTypeOf<{ n: number }[]>();
+  // @ts-expect-error the reducer's item is the stream's item
+  callOptions(client, "numbers", { key: "k" }, { reducer: (total: number, item: number) => total + item, initialValue: 0 });
+  expectTypeOf(useQuery(callOptions(client, "numbers", { key: "k" })).data).toEqualTypeOf<{ n: number }[] | undefined>();
+}

@@ -12,7 +12,7 @@ export { useProcedure } from "./useProcedure.ts";
 export { useConnectionStatus } from "./useConnectionStatus.ts";
 export { useCache } from "./useCache.ts";
 export { callOptions } from "./callOptions.ts";
-export type { CallQueryOptions, CallQueryOptionsOut } from "./callOptions.ts";
+export type { CallQueryOptions, CallQueryOptionsOut, StreamKey, StreamQueryOptions, StreamQueryOptionsOut } from "./callOptions.ts";
 export { callKey } from "./callKey.ts";
 export type { CallKey } from "./callKey.ts";
 export { defineUpdates } from "../query/index.ts";

@@ -1,24 +1,36 @@
 import { useQuery, type SkipToken, type UseQueryResult } from "@tanstack/react-query";
-import type { CallResult, SchemaOrServer } from "../client/types.ts";
+import type { CallResult, SchemaOrServer, StreamItem } from "../client/types.ts";
 import type { ChatterError } from "../core/errors.ts";
 import type { Schema } from "../core/schema.ts";
-import type { CallInput, ServerName } from "../query/index.ts";
-import { callOptions, type CallQueryOptions } from "./callOptions.ts";
+import type { CallInput, ServerCallName, ServerStreamName } from "../query/index.ts";
+import { callOptions, type CallQueryOptions, type StreamQueryOptions } from "./callOptions.ts";
 import { useChatterContext } from "./context.ts";
 
-export type UseCall<T extends SchemaOrServer> = <K extends ServerName<T>, TData = CallResult<T, K>>(
-  name: K,
-  input: CallInput<T, K> | SkipToken,
-  options?: CallQueryOptions<CallResult<T, K>, TData>,
-) => UseQueryResult<TData, ChatterError>;
+export interface UseCall<T extends SchemaOrServer> {
+  /** A stream procedure: `data` is its items so far, or their fold by `reducer` from `initialValue`. */
+  <K extends ServerStreamName<T>, TAcc = StreamItem<T, K>[], TData = TAcc>(
+    name: K,
+    input: CallInput<T, K> | SkipToken,
+    options?: StreamQueryOptions<StreamItem<T, K>, TAcc, TData>,
+  ): UseQueryResult<TData, ChatterError>;
+  <K extends ServerCallName<T>, TData = CallResult<T, K>>(
+    name: K,
+    input: CallInput<T, K> | SkipToken,
+    options?: CallQueryOptions<CallResult<T, K>, TData>,
+  ): UseQueryResult<TData, ChatterError>;
+}
 
 /**
  * Calls a server procedure as a query: `useQuery` keyed by `(name, input)`, so equal
  * inputs share one call and a new input refetches. Unmounting the last user of a
  * call that is still running cancels it on the server. Pass `skipToken` (or
  * `enabled: false`) while the input is not ready.
+ *
+ * On a stream procedure it is a streamed query: `data` grows with each item (or is
+ * `reducer`'s fold), the query is pending until the first and fetching until the end,
+ * and unmounting (or a new input) stops the producer on the server.
  */
-export const useCall: UseCall<Schema> = function useCall(name, input, options) {
+export const useCall: UseCall<Schema> = function useCall(name: string, input: unknown, options?: object) {
   const { client, queryClient } = useChatterContext();
-  return useQuery(callOptions(client, name, input, options), queryClient);
-};
+  return useQuery(callOptions(client, name as never, input as never, options as never) as never, queryClient);
+} as never;

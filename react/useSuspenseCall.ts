@@ -2,7 +2,7 @@ import { useSuspenseQuery, type UseSuspenseQueryOptions, type UseSuspenseQueryRe
 import type { CallResult, SchemaOrServer } from "../client/types.ts";
 import type { ChatterError } from "../core/errors.ts";
 import type { Schema } from "../core/schema.ts";
-import type { CallInput, ServerName } from "../query/index.ts";
+import type { CallInput, ServerCallName } from "../query/index.ts";
 import { callOptions } from "./callOptions.ts";
 import { useChatterContext } from "./context.ts";
 
@@ -14,7 +14,7 @@ export type CallSuspenseOptions<TQueryFnData, TData = TQueryFnData> = Omit<
   timeout?: number;
 };
 
-export type UseSuspenseCall<T extends SchemaOrServer> = <K extends ServerName<T>, TData = CallResult<T, K>>(
+export type UseSuspenseCall<T extends SchemaOrServer> = <K extends ServerCallName<T>, TData = CallResult<T, K>>(
   name: K,
   input: CallInput<T, K>,
   options?: CallSuspenseOptions<CallResult<T, K>, TData>,

@@ -114,7 +114,8 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
         if (tooLarge(text, maxPayload)) throw new ChatterError("TOO_LARGE", `The cache update of "${short(name)}" is larger than ${maxPayload} bytes`);
         send(text);
       };
-      if (!data) return encode(hasInput && input !== undefined ? [INVALIDATE, name, input] : [INVALIDATE, name]);
+      // `invalidate(name, undefined)` is the call without input (keyed by null), not every input.
+      if (!data) return encode(hasInput ? [INVALIDATE, name, input ?? null] : [INVALIDATE, name]);
       // Parsed like the procedure's own result: what the cache holds is what a call would resolve to.
       validate(
         def.output,

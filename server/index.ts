@@ -4,7 +4,7 @@ export type { Schema, Procedure, Procedures, ProcedureDefinition } from "../core
 export { ChatterError, ERROR_CODES } from "../core/errors.ts";
 export type { ChatterErrorCode, Issue } from "../core/errors.ts";
 export type { StandardSchemaV1 } from "../core/standard.ts";
-export type { CallOptions, ProcedureContext, InputOf, OutputOf, ParsedInputOf, Jsonify, Sendable, ItemOf } from "../core/types.ts";
+export type { CallOptions, ProcedureContext, InputOf, OutputOf, ParsedInputOf, Jsonify, Sendable, ItemOf, CallMap, ServerCallMap, KnownName, SchemaLike } from "../core/types.ts";
 export type { StreamOptions } from "../core/streams.ts";
 export { createServer } from "./createServer.ts";
 export { clientTopic } from "./adapter.ts";

@@ -41,6 +41,8 @@ export interface KeptSession {
   /** The id's own topic: frames sent to this client alone (its `invalidate`, `setData`). */
   readonly own: string;
   timer?: ReturnType<typeof setTimeout>;
+  /** When the window ends (`Date.now()` ms): a late timer must not make it last longer. */
+  expires?: number;
 }
 
 interface Entry {
@@ -110,6 +112,7 @@ export class Recovery {
   keep(kept: KeptSession): void {
     if (this.kept.size >= this.maxSessions) this.forget(this.kept.keys().next().value!);
     this.forget(kept.id);
+    kept.expires = Date.now() + this.window;
     kept.timer = setTimeout(() => this.forget(kept.id), this.window);
     (kept.timer as { unref?: () => void }).unref?.();
     this.kept.set(kept.id, kept);
@@ -133,6 +136,7 @@ export class Recovery {
     const kept = this.kept.get(token.slice(0, ID_LENGTH));
     if (!kept || kept.session.token !== token) return undefined;
     this.forget(kept.id);
+    if (Date.now() > kept.expires!) return undefined;
     this.trim(); // drops what is past the window now
     const { session, id, own } = kept;
     // A number from before the session, or one never sent, is the client's mistake: it gets what it could have missed.

@@ -1,8 +1,7 @@
 import type { Adapter } from "./adapter.ts";
 import type { RecoveryOptions } from "./recovery.ts";
 import type { Schema } from "../core/schema.ts";
-import type { StreamOptions } from "../core/streams.ts";
-import type { CallArgs, CallName, CallOptions, InputOf, ItemOf, StreamName, MaybePromise, OutputOf, ParsedInputOf, ProcedureContext, PublishArgs, ReturnOf, Sendable } from "../core/types.ts";
+import type { CallMap, CallName, KnownName, StreamName, MaybePromise, ParsedInputOf, ProcedureContext, ReturnOf } from "../core/types.ts";
 
 /** The part of Bun's `ServerWebSocket` Chatter uses (declared here so no Bun type leaks into `.d.ts`). */
 export interface BunSocket {
@@ -25,8 +24,10 @@ export interface BunServer {
 
 export type State = Record<string, unknown>;
 
-/** The input of a cache entry, as the client's call passed it (`undefined` for a procedure that takes none). */
-type CacheInput<P> = Sendable<InputOf<P>>;
+/** The server's own procedures, for what it tells a client's cache: each `sent` is a cache entry's input, as the client's call passed it (`undefined` for a procedure that takes none), and `returns` its data before parsing. */
+type OwnCalls<TSchema extends Schema> = CallMap<TSchema["server"]>;
+/** The client's procedures as the server calls and publishes them. */
+type ClientCalls<TSchema extends Schema> = CallMap<TSchema["client"]>;
 
 /** The connection a server procedure is called with: one connected client. */
 export interface ServerClient<TSchema extends Schema = Schema, TState extends State = State> {
@@ -48,19 +49,19 @@ export interface ServerClient<TSchema extends Schema = Schema, TState extends St
   unsubscribe(topic: string): void;
   isSubscribed(topic: string): boolean;
   /** Calls `name` on every client subscribed to `topic` except this one (Bun's `ws.publish`). */
-  publish<K extends keyof TSchema["client"] & string>(topic: string, name: K, ...input: PublishArgs<TSchema["client"][K]>): void;
+  publish<K extends string>(topic: string, name: KnownName<K, keyof TSchema["client"] & string>, ...input: ClientCalls<TSchema>[K]["publish"]): void;
   /**
    * Tells this client that what it cached for the server procedure `name(input)` is stale
    * (without `input`: every input of `name`); under a provider, active queries refetch.
    * Sent after the answers written before it.
    */
-  invalidate<K extends keyof TSchema["server"] & string>(name: K, input?: CacheInput<TSchema["server"][K]>): void;
+  invalidate<K extends string>(name: KnownName<K, keyof TSchema["server"] & string>, input?: OwnCalls<TSchema>[K]["sent"]): void;
   /** Puts `data` in this client's cache as what `name(input)` resolves to, parsed by `name`'s output schema first (`BAD_OUTPUT` if it fails). */
-  setData<K extends keyof TSchema["server"] & string>(name: K, input: CacheInput<TSchema["server"][K]>, data: ReturnOf<TSchema["server"][K]>): void;
+  setData<K extends string>(name: KnownName<K, keyof TSchema["server"] & string>, input: OwnCalls<TSchema>[K]["sent"], data: OwnCalls<TSchema>[K]["returns"]): void;
   /** Calls a procedure of this client and resolves to its result. */
-  call<K extends CallName<TSchema["client"]>>(name: K, ...args: CallArgs<TSchema["client"][K], CallOptions>): Promise<OutputOf<TSchema["client"][K]>>;
+  call<K extends string>(name: KnownName<K, CallName<TSchema["client"]>>, ...args: ClientCalls<TSchema>[K]["args"]): Promise<ClientCalls<TSchema>[K]["result"]>;
   /** Opens a stream of this client's: iterate it with `for await`; `break` (or the `signal`) stops it. */
-  stream<K extends StreamName<TSchema["client"]>>(name: K, ...args: CallArgs<TSchema["client"][K], StreamOptions>): AsyncIterableIterator<ItemOf<TSchema["client"][K]>>;
+  stream<K extends string>(name: KnownName<K, StreamName<TSchema["client"]>>, ...args: ClientCalls<TSchema>[K]["args"]): AsyncIterableIterator<ClientCalls<TSchema>[K]["item"]>;
   get<K extends keyof TState & string>(key: K): TState[K];
   set<K extends keyof TState & string>(key: K, value: TState[K]): void;
   close(code?: number, reason?: string): void;
@@ -142,11 +143,11 @@ export interface ChatterServer<TSchema extends Schema = Schema, TProcedures = un
   /** The `websocket` option of `Bun.serve`. */
   readonly handler: BunWebSocketHandler;
   /** Calls `name` on every client subscribed to `topic`, encoded once, through Bun's native publish. */
-  publish<K extends keyof TSchema["client"] & string>(topic: string, name: K, ...input: PublishArgs<TSchema["client"][K]>): void;
+  publish<K extends string>(topic: string, name: KnownName<K, keyof TSchema["client"] & string>, ...input: ClientCalls<TSchema>[K]["publish"]): void;
   /** `client.invalidate` for every subscriber of `topic` (on every instance, through the adapter), encoded once. */
-  invalidate<K extends keyof TSchema["server"] & string>(topic: string, name: K, input?: CacheInput<TSchema["server"][K]>): void;
+  invalidate<K extends string>(topic: string, name: KnownName<K, keyof TSchema["server"] & string>, input?: OwnCalls<TSchema>[K]["sent"]): void;
   /** `client.setData` for every subscriber of `topic` (on every instance), validated and encoded once. */
-  setData<K extends keyof TSchema["server"] & string>(topic: string, name: K, input: CacheInput<TSchema["server"][K]>, data: ReturnOf<TSchema["server"][K]>): void;
+  setData<K extends string>(topic: string, name: KnownName<K, keyof TSchema["server"] & string>, input: OwnCalls<TSchema>[K]["sent"], data: OwnCalls<TSchema>[K]["returns"]): void;
   /** The connected clients by id. */
   readonly clients: ReadonlyMap<string, ServerClient<TSchema, TState>>;
   /** Closes every connection with 1001 (clients reconnect, elsewhere if a balancer says so), and the adapter. */

@@ -1,11 +1,11 @@
 import type { DataTag } from "@tanstack/solid-query";
-import type { CallResult, SchemaOrServer } from "../client/types.ts";
+import type { SchemaOrServer } from "../client/types.ts";
 import type { ChatterError } from "../core/errors.ts";
 import type { Schema } from "../core/schema.ts";
-import { callQueryKey, type CallInput, type CallQueryKey, type ServerName } from "../query/index.ts";
+import { callQueryKey, type CallData, type CallInput, type CallQueryKey, type ServerName } from "../query/index.ts";
 
-/** The query key of a call, tagged with its data and error types so `getQueryData`/`setQueryData` infer them. */
-export type CallKey<T extends SchemaOrServer, K extends ServerName<T>> = DataTag<CallQueryKey<K, CallInput<T, K>>, CallResult<T, K>, ChatterError>;
+/** The query key of a call, tagged with its data (a stream's: its items) and error types so `getQueryData`/`setQueryData` infer them. */
+export type CallKey<T extends SchemaOrServer, K extends ServerName<T>> = DataTag<CallQueryKey<K, CallInput<T, K>>, CallData<T, K>, ChatterError>;
 
 export type CallKeyFn<T extends SchemaOrServer> = <K extends ServerName<T>>(name: K, input: CallInput<T, K>) => CallKey<T, K>;
 

@@ -1,10 +1,10 @@
 import { createQuery, type CreateQueryResult, type SkipToken } from "@tanstack/solid-query";
 import type { Accessor } from "solid-js";
-import type { CallResult, SchemaOrServer } from "../client/types.ts";
+import type { CallResult, SchemaOrServer, StreamItem } from "../client/types.ts";
 import type { ChatterError } from "../core/errors.ts";
 import type { Schema } from "../core/schema.ts";
-import type { CallInput, ServerName } from "../query/index.ts";
-import { callOptions, type CallQueryOptions } from "./callOptions.ts";
+import type { CallInput, ServerCallName, ServerName, ServerStreamName } from "../query/index.ts";
+import { callOptions, type CallQueryOptions, type StreamQueryOptions } from "./callOptions.ts";
 import { useChatterContext } from "./context.ts";
 
 /** `(input, options?)`, both accessors; `input` may be left out when the procedure takes none. */
@@ -12,10 +12,16 @@ export type CreateCallArgs<T extends SchemaOrServer, K extends ServerName<T>, TD
   ? [input?: Accessor<CallInput<T, K> | SkipToken>, options?: Accessor<CallQueryOptions<CallResult<T, K>, TData>>]
   : [input: Accessor<CallInput<T, K> | SkipToken>, options?: Accessor<CallQueryOptions<CallResult<T, K>, TData>>];
 
-export type CreateCall<T extends SchemaOrServer> = <K extends ServerName<T>, TData = CallResult<T, K>>(
-  name: K,
-  ...args: CreateCallArgs<T, K, TData>
-) => CreateQueryResult<TData, ChatterError>;
+/** A stream's `(input, options?)`, both accessors, as `CreateCallArgs`. */
+export type CreateStreamArgs<T extends SchemaOrServer, K extends ServerName<T>, TAcc, TData> = undefined extends CallInput<T, K>
+  ? [input?: Accessor<CallInput<T, K> | SkipToken>, options?: Accessor<StreamQueryOptions<StreamItem<T, K>, TAcc, TData>>]
+  : [input: Accessor<CallInput<T, K> | SkipToken>, options?: Accessor<StreamQueryOptions<StreamItem<T, K>, TAcc, TData>>];
+
+export interface CreateCall<T extends SchemaOrServer> {
+  /** A stream procedure: `data` is its items so far, or their fold by `reducer` from `initialValue`. */
+  <K extends ServerStreamName<T>, TAcc = StreamItem<T, K>[], TData = TAcc>(name: K, ...args: CreateStreamArgs<T, K, TAcc, TData>): CreateQueryResult<TData, ChatterError>;
+  <K extends ServerCallName<T>, TData = CallResult<T, K>>(name: K, ...args: CreateCallArgs<T, K, TData>): CreateQueryResult<TData, ChatterError>;
+}
 
 /**
  * Calls a server procedure as a query: `createQuery` keyed by `(name, input)`. The
@@ -23,11 +29,15 @@ export type CreateCall<T extends SchemaOrServer> = <K extends ServerName<T>, TDa
  * `skipToken` (or pass `enabled: false`) while it is not ready. When the owner is
  * cleaned up, a call still running for no one else is cancelled on the server.
  * Reading `data` inside `<Suspense>` suspends (solid-query's data is a resource).
+ *
+ * On a stream procedure it is a streamed query: `data` grows with each item (or is
+ * `reducer`'s fold), the query is pending until the first and fetching until the end,
+ * and cleaning up the owner (or a new input) stops the producer on the server.
  */
-export const createCall: CreateCall<Schema> = function createCall(name, input?, options?) {
+export const createCall: CreateCall<Schema> = function createCall(name: string, input?: Accessor<unknown>, options?: Accessor<object>) {
   const { client, queryClient } = useChatterContext();
   return createQuery(
     () => callOptions(client, name, input?.() as never, options?.() as never) as never,
     () => queryClient,
-  ) as never;
-};
+  );
+} as never;

@@ -18,6 +18,7 @@ const schema = createSchema({
     count: { input: z.number().default(1), output: z.number() },
     ping: {},
     whoami: {},
+    search: { input: z.object({ roomId: z.string(), query: z.string() }), stream: Message },
   },
   client: {
     receive: { roomId: z.string(), text: z.string() },
@@ -146,10 +147,56 @@ export function fromServer() {
       count: (n) => n,
       ping: () => "pong" as const,
       whoami: () => ({ id: 7 }),
+      async *search() {},
     },
   });
   const typed = createChatterSolid<typeof server>();
   expectTypeOf(typed.createCall("ping").data).toEqualTypeOf<"pong" | undefined>();
   expectTypeOf(typed.createCall("whoami").data).toEqualTypeOf<{ id: number } | undefined>();
   expectTypeOf(typed.createCallMutation("ping").data).toEqualTypeOf<"pong" | undefined>();
+}
+
+// should infer a stream's data as its items so far, and take the stream's and the query's options
+export function streamData() {
+  const [query, setQuery] = createSignal("");
+  const found = createCall("search", () => (query() ? { roomId: "1", query: query() } : skipToken));
+  expectTypeOf(found).toEqualTypeOf<CreateQueryResult<Message[], ChatterError>>();
+  expectTypeOf(found.data).toEqualTypeOf<Message[] | undefined>();
+  setQuery("hi");
+  createCall("search", () => ({ roomId: "1", query: "x" }), () => ({ timeout: 500, window: 8, refetchMode: "replace" as const, staleTime: 0 }));
+  expectTypeOf(createCall("search", () => ({ roomId: "1", query: "x" }), () => ({ select: (items) => items.length })).data).toEqualTypeOf<number | undefined>();
+  // A plain procedure's createCall is as it was.
+  expectTypeOf(createCall("history", () => ({ roomId: "1" })).data).toEqualTypeOf<Message[] | undefined>();
+  // @ts-expect-error wrong stream input
+  createCall("search", () => ({ roomId: "1" }));
+  // @ts-expect-error the input is an accessor
+  createCall("search", { roomId: "1", query: "x" });
+  // @ts-expect-error stream options are not a call's
+  createCall("history", () => ({ roomId: "1" }), () => ({ window: 8 }));
+}
+
+// should infer a fold's data from reducer and initialValue, and check the reducer's item
+export function streamFold() {
+  const count = createCall("search", () => ({ roomId: "1", query: "x" }), () => ({ reducer: (n: number) => n + 1, initialValue: 0 }));
+  expectTypeOf(count.data).toEqualTypeOf<number | undefined>();
+  const ids = createCall("search", () => ({ roomId: "1", query: "x" }), () => ({ reducer: (acc: string[], m: Message) => [...acc, m.id], initialValue: [] as string[] }));
+  expectTypeOf(ids.data).toEqualTypeOf<string[] | undefined>();
+  // @ts-expect-error the reducer's item is a Message
+  createCall("search", () => ({ roomId: "1", query: "x" }), () => ({ reducer: (n: number, item: number) => n + item, initialValue: 0 }));
+  // @ts-expect-error a reducer needs its initialValue
+  createCall("search", () => ({ roomId: "1", query: "x" }), () => ({ reducer: (n: number) => n + 1 }));
+}
+
+// should give callOptions of a stream a key and result typed with its items or its fold
+export async function streamOptions() {
+  const queryClient = new QueryClient();
+  const options = callOptions(client, "search", { roomId: "1", query: "x" });
+  expectTypeOf(await queryClient.fetchQuery(options)).toEqualTypeOf<Message[]>();
+  void queryClient.prefetchQuery(options);
+  expectTypeOf(queryClient.getQueryData(callKey("search", { roomId: "1", query: "x" }))).toEqualTypeOf<Message[] | undefined>();
+  const count = callOptions(client, "search", { roomId: "1", query: "x" }, { reducer: (n: number) => n + 1, initialValue: 0 });
+  expectTypeOf(await queryClient.fetchQuery(count)).toEqualTypeOf<number>();
+  expectTypeOf(createQuery(() => callOptions(client, "search", { roomId: "1", query: "x" })).data).toEqualTypeOf<Message[] | undefined>();
+  // @ts-expect-error the reducer's item is a Message
+  callOptions(client, "search", { roomId: "1", query: "x" }, { reducer: (n: number, item: string) => n + item.length, initialValue: 0 });
 }

@@ -50,6 +50,7 @@ switch (system) {
       schema,
       idleTimeout: 120,
       maxCallsInFlight: 10_000,
+      recovery: process.env.CHATTER_RECOVERY === "1" || undefined, // run.ts's "recovery" system: every publish numbered and logged
       procedures: {
         echo: (input) => input,
         sub: (_, client) => client.subscribe(TOPIC),

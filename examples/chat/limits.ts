@@ -12,6 +12,13 @@ export const LIMITS = {
   /** Messages one connection may send in a burst, then `sendsPerSecond`. */
   sendBurst: 10,
   sendsPerSecond: 2,
+  /** Characters of a search of a room's history. */
+  searchQuery: 100,
+  /** Matches one search streams at most (newest first). */
+  searchResults: 50,
+  /** Searches one connection may start in a burst, then `searchesPerSecond`. */
+  searchBurst: 10,
+  searchesPerSecond: 1,
   /** Messages kept across all rooms; past it the oldest go, whatever their room. */
   storedMessages: 10_000,
 } as const;

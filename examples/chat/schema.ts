@@ -22,6 +22,12 @@ const text = z
   .transform((s) => s.replace(/\r\n?/g, "\n").replace(/(?![\n\t])\p{Cc}/gu, "").trim())
   .pipe(z.string().min(1, "Type a message").max(LIMITS.message, `Messages are at most ${LIMITS.message.toLocaleString("en")} characters`));
 
+// Searched as typed, spaces at the ends aside.
+const query = z
+  .string()
+  .transform((s) => s.trim())
+  .pipe(z.string().min(1, "Type something to search for").max(LIMITS.searchQuery, `Searches are at most ${LIMITS.searchQuery} characters`));
+
 export const schema = createSchema({
   server: {
     // `key`: a secret of this tab or terminal; a rejoin with the same name and key takes the
@@ -31,6 +37,8 @@ export const schema = createSchema({
     sendMessage: { input: z.object({ roomId, message: text }), output: Message },
     history: { input: z.object({ roomId }), output: z.array(Message) },
     members: { input: z.object({ roomId }), output: z.array(z.string()) },
+    /** The room's messages that contain `query`, newest first, streamed as they are found. */
+    search: { input: z.object({ roomId, query }), stream: Message },
   },
   client: {
     receiveMessage: { message: Message },

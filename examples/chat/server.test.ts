@@ -185,3 +185,48 @@ test("/solid redirects on this site whatever the Host header says; /favicon.ico 
   expect(icon.status).toBe(200);
   expect(icon.headers.get("content-type")).toBe("image/svg+xml");
 });
+
+/** Every item of a stream, or the ChatterError it ended with. */
+async function collect<T>(stream: AsyncIterable<T>): Promise<T[] | ChatterError> {
+  const items: T[] = [];
+  try {
+    for await (const item of stream) items.push(item);
+    return items;
+  } catch (error) {
+    if (error instanceof ChatterError) return error;
+    throw error;
+  }
+}
+
+test("search streams a room's matching messages, newest first, case and accents aside, and only to someone in the room", async () => {
+  const { url, store } = serve();
+  for (const message of ["Café at noon?", "no thanks", "CAFE later then", "see you at the cafe"]) await store.add({ roomId: "lobby", username: "ada", message });
+  await store.add({ roomId: "elsewhere", username: "bob", message: "cafe elsewhere" });
+  const client = connect(url);
+  const refused = await collect(client.stream("search", { roomId: "lobby", query: "cafe" }));
+  expect(refused).toBeInstanceOf(ChatterError);
+  expect([(refused as ChatterError).code, (refused as ChatterError).message]).toEqual(["BAD_INPUT", "Join #lobby before searching it"]);
+  await client.call("joinRoom", { roomId: "lobby", username: "grace" });
+  const found = await collect(client.stream("search", { roomId: "Lobby", query: "  cafe " }));
+  expect((found as { message: string }[]).map((m) => m.message)).toEqual(["see you at the cafe", "CAFE later then", "Café at noon?"]);
+  expect(await collect(client.stream("search", { roomId: "lobby", query: "tea" }))).toEqual([]);
+});
+
+test(`search is bounded: ${LIMITS.searchResults} matches at most, queries of ${LIMITS.searchQuery} characters, ${LIMITS.searchBurst} searches at once`, async () => {
+  const { url, store } = serve();
+  for (let i = 0; i < LIMITS.searchResults + 20; i++) await store.add({ roomId: "lobby", username: "ada", message: `match ${i}` });
+  const client = connect(url);
+  await client.call("joinRoom", { roomId: "lobby", username: "grace" });
+  const found = (await collect(client.stream("search", { roomId: "lobby", query: "match" }))) as { message: string }[];
+  expect(found).toHaveLength(LIMITS.searchResults);
+  expect(found[0]!.message).toBe(`match ${LIMITS.searchResults + 19}`);
+  const long = (await collect(client.stream("search", { roomId: "lobby", query: "x".repeat(LIMITS.searchQuery + 1) }))) as ChatterError;
+  expect([long.code, long.issues?.map((issue) => issue.message)]).toEqual(["BAD_INPUT", [`Searches are at most ${LIMITS.searchQuery} characters`]]);
+  const empty = (await collect(client.stream("search", { roomId: "lobby", query: "   " }))) as ChatterError;
+  expect(empty.issues?.map((issue) => issue.message)).toEqual(["Type something to search for"]);
+  // One search above ran; the burst's rest go, then one more is refused in words.
+  const more = await Promise.all(Array.from({ length: LIMITS.searchBurst }, () => collect(client.stream("search", { roomId: "lobby", query: "match 1" }))));
+  expect(more.slice(0, -1).every(Array.isArray)).toBe(true);
+  const error = more.at(-1) as ChatterError;
+  expect([error.code, error.message]).toEqual(["OVERLOADED", `Slow down: ${LIMITS.searchBurst} searches at once, then ${LIMITS.searchesPerSecond} a second`]);
+});

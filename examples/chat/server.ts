@@ -10,6 +10,7 @@ import { LIMITS } from "./limits.ts";
 import { rateLimit } from "./rateLimit.ts";
 import { Rooms } from "./rooms.ts";
 import { schema } from "./schema.ts";
+import { searchMessages } from "./search.ts";
 import { createSqliteStore } from "./sqliteStore.ts";
 import { serveStatic } from "./static.ts";
 import type { ChatStore } from "./store.ts";
@@ -18,17 +19,25 @@ const REACT_APP = fileURLToPath(new URL("./dist/react", import.meta.url));
 const SOLID_APP = fileURLToPath(new URL("./dist/solid", import.meta.url));
 const DEFAULT_DB = fileURLToPath(new URL("./chat.sqlite", import.meta.url));
 
-/** What the chat keeps per connection: its rooms (and its name in each) and its send budget. */
+/** What the chat keeps per connection: its rooms (and its name in each) and its send and search budgets. */
 interface Seat {
   rooms: Map<string, string>;
   sends: ReturnType<typeof rateLimit>;
+  searches: ReturnType<typeof rateLimit>;
 }
 type Client = ServerClient<typeof schema, { seat: Seat | undefined }>;
 
 /** The client's seat, made on first use (state defaults are shared, so not one of them). */
 function seat(client: Client): Seat {
   let mine = client.get("seat");
-  if (!mine) client.set("seat", (mine = { rooms: new Map(), sends: rateLimit(LIMITS.sendBurst, LIMITS.sendsPerSecond) }));
+  if (!mine) {
+    mine = {
+      rooms: new Map(),
+      sends: rateLimit(LIMITS.sendBurst, LIMITS.sendsPerSecond),
+      searches: rateLimit(LIMITS.searchBurst, LIMITS.searchesPerSecond),
+    };
+    client.set("seat", mine);
+  }
   return mine;
 }
 
@@ -75,6 +84,16 @@ export function createChat(store: ChatStore, { redisUrl }: { redisUrl?: string }
       },
       history: ({ roomId }) => store.history(roomId),
       members: ({ roomId }) => rooms.members(roomId),
+      // Matches go out as they are found; the client's window pauses the scan, and closing the
+      // search (its signal) ends it.
+      async *search({ roomId, query }, client, { signal }) {
+        const mine = seat(client);
+        if (!mine.rooms.has(roomId)) throw new ChatterError("BAD_INPUT", `Join #${roomId} before searching it`);
+        if (!mine.searches.take()) {
+          throw new ChatterError("OVERLOADED", `Slow down: ${LIMITS.searchBurst} searches at once, then ${LIMITS.searchesPerSecond} a second`);
+        }
+        yield* searchMessages(store.messages(roomId), query, { limit: LIMITS.searchResults, signal });
+      },
     },
     onDisconnect(client) {
       for (const roomId of seat(client).rooms.keys()) {

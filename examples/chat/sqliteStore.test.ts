@@ -22,3 +22,13 @@ test("ids grow and messages are stored as given (the schema has cleaned them)", 
   expect(Math.abs(first.sentAt - Date.now())).toBeLessThan(5_000);
   store.close();
 });
+
+test("a room's messages read newest first, a page at a time, to the first", async () => {
+  const store = createSqliteStore(":memory:");
+  for (let i = 1; i <= 60; i++) await store.add({ roomId: i % 2 ? "odd" : "even", username: "ada", message: `m${i}` });
+  const read: string[] = [];
+  for await (const message of store.messages("odd")) read.push(message.message);
+  expect(read).toEqual(Array.from({ length: 30 }, (_, i) => `m${59 - 2 * i}`));
+  for await (const _ of store.messages("nowhere")) throw new Error("no messages there");
+  store.close();
+});

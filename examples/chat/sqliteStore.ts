@@ -12,6 +12,9 @@ interface Row {
   sent_at: number;
 }
 
+/** Rows read at once by `messages`. */
+const PAGE = 25;
+
 const toMessage = (row: Row): Message => ({ id: String(row.id), roomId: row.room_id, username: row.username, message: row.message, sentAt: row.sent_at });
 
 /**
@@ -37,6 +40,8 @@ export function createSqliteStore(path: string, { perRoom = HISTORY_LENGTH, tota
   const trimAll = db.query("DELETE FROM messages WHERE id <= (SELECT id FROM messages ORDER BY id DESC LIMIT 1 OFFSET ?1)");
   const last = db.query<Row, [string, number]>("SELECT * FROM (SELECT * FROM messages WHERE room_id = ? ORDER BY id DESC LIMIT ?) ORDER BY id");
 
+  const before = db.query<Row, [string, number, number]>("SELECT * FROM messages WHERE room_id = ? AND id < ? ORDER BY id DESC LIMIT ?");
+
   const add = db.transaction((roomId: string, username: string, message: string) => {
     const row = insert.get(roomId, username, message, Date.now())!;
     trimRoom.run(roomId, perRoom);
@@ -47,6 +52,12 @@ export function createSqliteStore(path: string, { perRoom = HISTORY_LENGTH, tota
   return {
     add: async ({ roomId, username, message }) => add(roomId, username, message),
     history: async (roomId) => last.all(roomId, perRoom).map(toMessage),
+    async *messages(roomId) {
+      for (let page = before.all(roomId, Number.MAX_SAFE_INTEGER, PAGE); page.length; page = before.all(roomId, page.at(-1)!.id, PAGE)) {
+        for (const row of page) yield toMessage(row);
+        if (page.length < PAGE) return;
+      }
+    },
     close: () => db.close(),
   };
 }

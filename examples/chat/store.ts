@@ -10,5 +10,7 @@ export interface ChatStore {
   add(message: { roomId: string; username: string; message: string }): Promise<Message>;
   /** A room's last messages (at most `HISTORY_LENGTH`), oldest first. */
   history(roomId: string): Promise<Message[]>;
+  /** A room's messages, newest first, read a page at a time (a search stops reading when it has enough). */
+  messages(roomId: string): AsyncIterable<Message>;
   close(): void;
 }

@@ -1,5 +1,7 @@
 // What the React and Solid chats show the same way; each app keeps only its markup.
-import type { ClientStatus } from "@manyducks.co/chatter/client";
+import type { ChatterError, ClientStatus } from "@manyducks.co/chatter/client";
+import { explain } from "./explain.ts";
+import { LIMITS } from "./limits.ts";
 import type { Session } from "./session.ts";
 
 export const STATUS_LABELS: Record<ClientStatus, string> = {
@@ -34,7 +36,7 @@ export function rememberSession(username: string, roomId: string): Session | und
 }
 
 /** What to tell someone whose text is over a limit (the server's words, plus this text's length); undefined if it fits. */
-export function overLimit(what: "Names" | "Room names" | "Messages", length: number, max: number): string | undefined {
+export function overLimit(what: "Names" | "Room names" | "Messages" | "Searches", length: number, max: number): string | undefined {
   if (length <= max) return undefined;
   return `${what} are at most ${max.toLocaleString("en")} characters (this one is ${length.toLocaleString("en")})`;
 }
@@ -51,4 +53,16 @@ export function sessionMoves(setSession: (session: Session | undefined) => void,
       setRefusal(refusal);
     },
   };
+}
+
+/** Milliseconds a search box waits after the last keystroke before it searches. */
+export const SEARCH_DELAY = 300;
+
+/** What a search says above its results, while they stream in and once they are all there. */
+export function searchSummary(query: string, found: number, { fetching, error }: { fetching: boolean; error: ChatterError | null }): string {
+  if (error) return `Search failed: ${explain(error)}`;
+  const matches = `${found} ${found === 1 ? "match" : "matches"}`;
+  if (fetching) return found ? `${matches} so far…` : `Searching for “${query}”…`;
+  if (!found) return `No messages match “${query}”`;
+  return found >= LIMITS.searchResults ? `The newest ${matches} for “${query}”` : `${matches} for “${query}”`;
 }

@@ -55,3 +55,19 @@ test("isSubscribed follows subscribe and unsubscribe; remoteAddress is the peer'
   await client.call("leave", { topic: "news" });
   expect(connection!.isSubscribed("news")).toBe(false);
 });
+
+test("a url function is called on every attempt: the client fails over to the server it names", async () => {
+  const app = testApp();
+  const first = serve(app);
+  const second = serve(app);
+  let target = first.url;
+  const asked: string[] = [];
+  const client = connect({ url: () => (asked.push(target), target), schema: app.schema, reconnect: { initialDelay: 10, maxDelay: 20 } });
+  expect(await client.call("ping")).toBe("pong");
+  target = second.url;
+  await first.bun.stop(true);
+  await until(() => second.chatter.clients.size === 1, 3_000, "the fail-over");
+  expect(await client.call("ping")).toBe("pong");
+  expect(asked[0]).toBe(first.url);
+  expect(asked.at(-1)).toBe(second.url);
+});

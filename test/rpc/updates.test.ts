@@ -15,6 +15,8 @@ const schema = createSchema({
     history: { input: z.object({ roomId: z.string() }), output: z.array(z.string()) },
     poke: { input: z.object({ roomId: z.string(), bad: z.boolean().optional() }) },
     stale: {},
+    /** Takes an input or none: `invalidate("search", undefined)` is the call without one. */
+    search: { input: z.object({ q: z.string() }).optional(), output: z.array(z.string()) },
   },
 });
 
@@ -30,9 +32,11 @@ function app() {
         client.setData("members", { roomId }, [{ name: "ada", since: "2026-12-02" }]);
         client.invalidate("history", { roomId });
         client.invalidate("history");
+        client.invalidate("search", undefined);
         return "poked";
       },
       stale: () => undefined,
+      search: () => [],
     },
   });
 }
@@ -44,15 +48,17 @@ test("client.setData and client.invalidate reach that client, after the answer w
   client.onUpdate((update) => void updates.push(update));
   const answered = client.call("poke", { roomId: "r1" }).then((value) => void updates.push(`answer ${value}`));
   await answered;
-  await until(() => updates.length === 4, 3_000, "the updates");
+  await until(() => updates.length === 5, 3_000, "the updates");
   // Written in the procedure before its answer: they arrive in that order, the answer last.
   expect(updates).toEqual([
     { type: "setData", name: "members", input: { roomId: "r1" }, data: [{ name: "ada", since: "2026" }] }, // parsed by the output schema
     { type: "invalidate", name: "history", input: { roomId: "r1" } },
     { type: "invalidate", name: "history" }, // every input of history
+    { type: "invalidate", name: "search", input: undefined }, // the call without input only
     "answer poked",
   ]);
   expect("input" in (updates[2] as object)).toBe(false);
+  expect("input" in (updates[3] as object)).toBe(true);
 });
 
 test("a setData that fails the output schema throws BAD_OUTPUT on the server and sends nothing", async () => {

@@ -1,12 +1,14 @@
 /** @jsxImportSource solid-js */
 import { useQueryClient } from "@tanstack/solid-query";
-import { onCleanup } from "solid-js";
+import { createSignal, onCleanup, Show } from "solid-js";
 import { explain } from "../explain.ts";
 import { addMessage } from "./addMessage.ts";
 import { callKey, createCall, createProcedure, enterRoom, type Session } from "./chatter.ts";
 import { Composer } from "./Composer.tsx";
 import { MemberList } from "./MemberList.tsx";
 import { MessageList } from "./MessageList.tsx";
+import { SearchBar } from "./SearchBar.tsx";
+import { SearchResults } from "./SearchResults.tsx";
 
 /** One room, for one session: `App` creates a new `Room` when the session changes. */
 /** `onLeave(refusal?)`: the person left, or the server refused the join (a name taken) and says why. */
@@ -15,6 +17,8 @@ export function Room(props: { session: Session; onLeave: (refusal?: string) => v
   const queryClient = useQueryClient();
   const history = createCall("history", () => ({ roomId }));
   const members = createCall("members", () => ({ roomId }));
+  const [search, setSearch] = createSignal("");
+  const query = () => search().trim();
 
   onCleanup(enterRoom({ roomId, username }, (error) => props.onLeave(explain(error))));
 
@@ -25,7 +29,13 @@ export function Room(props: { session: Session; onLeave: (refusal?: string) => v
   return (
     <main class="room">
       <section class="chat card" aria-label={`Room ${roomId}`}>
-        <MessageList messages={history.data} loading={history.isPending} error={history.error} me={username} />
+        <SearchBar roomId={roomId} value={search()} onChange={setSearch} />
+        <Show
+          when={query()}
+          fallback={<MessageList messages={history.data} loading={history.isPending} error={history.error} me={username} />}
+        >
+          <SearchResults roomId={roomId} query={query()} me={username} />
+        </Show>
         <Composer roomId={roomId} />
       </section>
       <aside class="sidebar card">
