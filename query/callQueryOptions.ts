@@ -1,11 +1,11 @@
 import type { CallResult, ChatterClient, SchemaOrServer } from "../client/types.ts";
-import type { CallOptions } from "../core/types.ts";
+import type { CallOptions, KnownName } from "../core/types.ts";
 import { callQueryKey, type CallQueryKey } from "./callQueryKey.ts";
 import { callStreamOptions, isStreamProcedure, type StreamedQuery } from "./callStreamOptions.ts";
 import type { CallInput, ServerName } from "./types.ts";
 
-type QueryFn<T extends SchemaOrServer, K extends ServerName<T>> = (context: { signal?: AbortSignal }) => Promise<CallResult<T, K>>;
-type CallQueryOptions<T extends SchemaOrServer, K extends ServerName<T>, O, Fn> = Omit<O, "timeout"> & {
+type QueryFn<T extends SchemaOrServer, K extends string> = (context: { signal?: AbortSignal }) => Promise<CallResult<T, K>>;
+type CallQueryOptions<T extends SchemaOrServer, K extends string, O, Fn> = Omit<O, "timeout"> & {
   queryKey: CallQueryKey<K, CallInput<T, K>>;
   queryFn: Fn;
 };
@@ -17,16 +17,16 @@ type CallQueryOptions<T extends SchemaOrServer, K extends ServerName<T>, O, Fn> 
  * query until the input is ready. Given TanStack's `streamedQuery`, a stream procedure's
  * options are a streamed query's instead (`callStreamOptions`).
  */
-export function callQueryOptions<T extends SchemaOrServer, K extends ServerName<T>, O extends Omit<CallOptions, "signal"> = {}>(
+export function callQueryOptions<T extends SchemaOrServer, K extends string, O extends Omit<CallOptions, "signal"> = {}>(
   client: ChatterClient<T>,
-  name: K,
+  name: KnownName<K, ServerName<T>>,
   input: CallInput<T, K>,
   options?: O,
   streamedQuery?: StreamedQuery,
 ): CallQueryOptions<T, K, O, QueryFn<T, K>>;
-export function callQueryOptions<T extends SchemaOrServer, K extends ServerName<T>, S extends symbol, O extends Omit<CallOptions, "signal"> = {}>(
+export function callQueryOptions<T extends SchemaOrServer, K extends string, S extends symbol, O extends Omit<CallOptions, "signal"> = {}>(
   client: ChatterClient<T>,
-  name: K,
+  name: KnownName<K, ServerName<T>>,
   input: CallInput<T, K> | S,
   options?: O,
   streamedQuery?: StreamedQuery,

@@ -1,6 +1,7 @@
 import type { CallResult, SchemaOrServer } from "../client/types.ts";
 import type { Schema } from "../core/schema.ts";
 import { callQueryKey, procedureQueryKey } from "./callQueryKey.ts";
+import type { KnownName } from "../core/types.ts";
 import type { CallInput, ServerName } from "./types.ts";
 
 /** The part of TanStack's `QueryClient` (React's or Solid's) the cache helper uses. */
@@ -16,16 +17,16 @@ export interface QueryClientLike {
  */
 export interface ChatterCache<T extends SchemaOrServer> {
   /** What is cached for the call `name(input)`, if anything. */
-  get<K extends ServerName<T>>(name: K, input: CallInput<T, K>): CallResult<T, K> | undefined;
+  get<K extends string>(name: KnownName<K, ServerName<T>>, input: CallInput<T, K>): CallResult<T, K> | undefined;
   /** Replaces the cached result of `name(input)` (creating the entry if there is none); components showing it re-render. */
-  set<K extends ServerName<T>>(name: K, input: CallInput<T, K>, data: CallResult<T, K>): void;
+  set<K extends string>(name: KnownName<K, ServerName<T>>, input: CallInput<T, K>, data: CallResult<T, K>): void;
   /**
    * Writes `updater(old)` as the result of `name(input)`. `old` is `undefined` when nothing
    * is cached; returning `undefined` leaves the cache as it is (so `(old) => old && …` only
    * touches a result a call already fetched).
    */
-  update<K extends ServerName<T>>(
-    name: K,
+  update<K extends string>(
+    name: KnownName<K, ServerName<T>>,
     input: CallInput<T, K>,
     updater: (old: CallResult<T, K> | undefined) => CallResult<T, K> | undefined,
   ): void;
@@ -34,7 +35,7 @@ export interface ChatterCache<T extends SchemaOrServer> {
    * refetches the ones a component is showing. Resolves when those refetches are done.
    * An object input matches as TanStack's filters do: `{ roomId }` also matches inputs with more fields.
    */
-  invalidate<K extends ServerName<T>>(name: K, input?: CallInput<T, K>): Promise<void>;
+  invalidate<K extends string>(name: KnownName<K, ServerName<T>>, input?: CallInput<T, K>): Promise<void>;
 }
 
 /** `ChatterCache` with the types left out, as the provider feeds it what the server sends. */

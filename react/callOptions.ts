@@ -6,11 +6,11 @@ import {
   type CallInput,
   type CallQueryKey,
   type ServerCallName,
-  type ServerName,
   type ServerStreamName,
   type StreamQueryParams,
 } from "../query/index.ts";
 import type { CallKey } from "./callKey.ts";
+import type { KnownName } from "../core/types.ts";
 
 /** The query options a call takes: all of `useQuery`'s but the key and function, plus the call's `timeout`. */
 export type CallQueryOptions<TQueryFnData, TData = TQueryFnData> = Omit<
@@ -30,7 +30,7 @@ export type StreamQueryOptions<TItem, TAcc = TItem[], TData = TAcc> = Omit<UseQu
   StreamQueryParams<TItem, TAcc>;
 
 /** What `callOptions` returns: ready for `useQuery`, `useQueries`, `prefetchQuery`, `fetchQuery`, `ensureQueryData`… */
-export type CallQueryOptionsOut<T extends SchemaOrServer, K extends ServerName<T>, TData, TSkip = never> = Omit<
+export type CallQueryOptionsOut<T extends SchemaOrServer, K extends string, TData, TSkip = never> = Omit<
   UseQueryOptions<CallResult<T, K>, ChatterError, TData, CallKey<T, K>>,
   "queryKey" | "queryFn"
 > & {
@@ -39,10 +39,10 @@ export type CallQueryOptionsOut<T extends SchemaOrServer, K extends ServerName<T
 };
 
 /** The key of a streamed call, tagged with its (folded) data. */
-export type StreamKey<T extends SchemaOrServer, K extends ServerName<T>, TAcc> = DataTag<CallQueryKey<K, CallInput<T, K>>, TAcc, ChatterError>;
+export type StreamKey<T extends SchemaOrServer, K extends string, TAcc> = DataTag<CallQueryKey<K, CallInput<T, K>>, TAcc, ChatterError>;
 
 /** What `callOptions` returns for a stream procedure: a streamed query's options. */
-export type StreamQueryOptionsOut<T extends SchemaOrServer, K extends ServerName<T>, TAcc, TData, TSkip = never> = Omit<
+export type StreamQueryOptionsOut<T extends SchemaOrServer, K extends string, TAcc, TData, TSkip = never> = Omit<
   UseQueryOptions<TAcc, ChatterError, TData, StreamKey<T, K, TAcc>>,
   "queryKey" | "queryFn"
 > & {
@@ -51,27 +51,27 @@ export type StreamQueryOptionsOut<T extends SchemaOrServer, K extends ServerName
 };
 
 export interface CallOptions<T extends SchemaOrServer> {
-  <K extends ServerStreamName<T>, TAcc = StreamItem<T, K>[], TData = TAcc>(
+  <K extends string, TAcc = StreamItem<T, K>[], TData = TAcc>(
     client: ChatterClient<T>,
-    name: K,
+    name: KnownName<K, ServerStreamName<T>>,
     input: CallInput<T, K>,
     options?: StreamQueryOptions<StreamItem<T, K>, TAcc, TData>,
   ): StreamQueryOptionsOut<T, K, NoInfer<TAcc>, NoInfer<TData>>;
-  <K extends ServerStreamName<T>, TAcc = StreamItem<T, K>[], TData = TAcc>(
+  <K extends string, TAcc = StreamItem<T, K>[], TData = TAcc>(
     client: ChatterClient<T>,
-    name: K,
+    name: KnownName<K, ServerStreamName<T>>,
     input: CallInput<T, K> | SkipToken,
     options?: StreamQueryOptions<StreamItem<T, K>, TAcc, TData>,
   ): StreamQueryOptionsOut<T, K, NoInfer<TAcc>, NoInfer<TData>, SkipToken>;
-  <K extends ServerCallName<T>, TData = CallResult<T, K>>(
+  <K extends string, TData = CallResult<T, K>>(
     client: ChatterClient<T>,
-    name: K,
+    name: KnownName<K, ServerCallName<T>>,
     input: CallInput<T, K>,
     options?: CallQueryOptions<CallResult<T, K>, TData>,
   ): CallQueryOptionsOut<T, K, TData>;
-  <K extends ServerCallName<T>, TData = CallResult<T, K>>(
+  <K extends string, TData = CallResult<T, K>>(
     client: ChatterClient<T>,
-    name: K,
+    name: KnownName<K, ServerCallName<T>>,
     input: CallInput<T, K> | SkipToken,
     options?: CallQueryOptions<CallResult<T, K>, TData>,
   ): CallQueryOptionsOut<T, K, TData, SkipToken>;
@@ -84,27 +84,27 @@ export interface CallOptions<T extends SchemaOrServer> {
  * input while it is not ready. For a stream procedure, a streamed query's options:
  * `data` is the items so far (or the `reducer`'s fold).
  */
-export function callOptions<T extends SchemaOrServer, K extends ServerStreamName<T>, TAcc = StreamItem<T, K>[], TData = TAcc>(
+export function callOptions<T extends SchemaOrServer, K extends string, TAcc = StreamItem<T, K>[], TData = TAcc>(
   client: ChatterClient<T>,
-  name: K,
+  name: KnownName<K, ServerStreamName<T>>,
   input: CallInput<T, K>,
   options?: StreamQueryOptions<StreamItem<T, K>, TAcc, TData>,
 ): StreamQueryOptionsOut<T, K, NoInfer<TAcc>, NoInfer<TData>>;
-export function callOptions<T extends SchemaOrServer, K extends ServerStreamName<T>, TAcc = StreamItem<T, K>[], TData = TAcc>(
+export function callOptions<T extends SchemaOrServer, K extends string, TAcc = StreamItem<T, K>[], TData = TAcc>(
   client: ChatterClient<T>,
-  name: K,
+  name: KnownName<K, ServerStreamName<T>>,
   input: CallInput<T, K> | SkipToken,
   options?: StreamQueryOptions<StreamItem<T, K>, TAcc, TData>,
 ): StreamQueryOptionsOut<T, K, NoInfer<TAcc>, NoInfer<TData>, SkipToken>;
-export function callOptions<T extends SchemaOrServer, K extends ServerCallName<T>, TData = CallResult<T, K>>(
+export function callOptions<T extends SchemaOrServer, K extends string, TData = CallResult<T, K>>(
   client: ChatterClient<T>,
-  name: K,
+  name: KnownName<K, ServerCallName<T>>,
   input: CallInput<T, K>,
   options?: CallQueryOptions<CallResult<T, K>, TData>,
 ): CallQueryOptionsOut<T, K, TData>;
-export function callOptions<T extends SchemaOrServer, K extends ServerCallName<T>, TData = CallResult<T, K>>(
+export function callOptions<T extends SchemaOrServer, K extends string, TData = CallResult<T, K>>(
   client: ChatterClient<T>,
-  name: K,
+  name: KnownName<K, ServerCallName<T>>,
   input: CallInput<T, K> | SkipToken,
   options?: CallQueryOptions<CallResult<T, K>, TData>,
 ): CallQueryOptionsOut<T, K, TData, SkipToken>;

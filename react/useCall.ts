@@ -5,18 +5,21 @@ import type { Schema } from "../core/schema.ts";
 import type { CallInput, ServerCallName, ServerStreamName } from "../query/index.ts";
 import { callOptions, type CallQueryOptions, type StreamQueryOptions } from "./callOptions.ts";
 import { useChatterContext } from "./context.ts";
+import type { KnownName } from "../core/types.ts";
 
+// The names are checked apart (`KnownName`), so a name picks its signature; a plain
+// procedure's comes first, as it is the common case and a failed try costs a little.
 export interface UseCall<T extends SchemaOrServer> {
-  /** A stream procedure: `data` is its items so far, or their fold by `reducer` from `initialValue`. */
-  <K extends ServerStreamName<T>, TAcc = StreamItem<T, K>[], TData = TAcc>(
-    name: K,
-    input: CallInput<T, K> | SkipToken,
-    options?: StreamQueryOptions<StreamItem<T, K>, TAcc, TData>,
-  ): UseQueryResult<TData, ChatterError>;
-  <K extends ServerCallName<T>, TData = CallResult<T, K>>(
-    name: K,
+  <K extends string, TData = CallResult<T, K>>(
+    name: KnownName<K, ServerCallName<T>>,
     input: CallInput<T, K> | SkipToken,
     options?: CallQueryOptions<CallResult<T, K>, TData>,
+  ): UseQueryResult<TData, ChatterError>;
+  /** A stream procedure: `data` is its items so far, or their fold by `reducer` from `initialValue`. */
+  <K extends string, TAcc = StreamItem<T, K>[], TData = TAcc>(
+    name: KnownName<K, ServerStreamName<T>>,
+    input: CallInput<T, K> | SkipToken,
+    options?: StreamQueryOptions<StreamItem<T, K>, TAcc, TData>,
   ): UseQueryResult<TData, ChatterError>;
 }
 

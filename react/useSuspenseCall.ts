@@ -5,6 +5,7 @@ import type { Schema } from "../core/schema.ts";
 import type { CallInput, ServerCallName } from "../query/index.ts";
 import { callOptions } from "./callOptions.ts";
 import { useChatterContext } from "./context.ts";
+import type { KnownName } from "../core/types.ts";
 
 export type CallSuspenseOptions<TQueryFnData, TData = TQueryFnData> = Omit<
   UseSuspenseQueryOptions<TQueryFnData, ChatterError, TData, any>,
@@ -14,8 +15,8 @@ export type CallSuspenseOptions<TQueryFnData, TData = TQueryFnData> = Omit<
   timeout?: number;
 };
 
-export type UseSuspenseCall<T extends SchemaOrServer> = <K extends ServerCallName<T>, TData = CallResult<T, K>>(
-  name: K,
+export type UseSuspenseCall<T extends SchemaOrServer> = <K extends string, TData = CallResult<T, K>>(
+  name: KnownName<K, ServerCallName<T>>,
   input: CallInput<T, K>,
   options?: CallSuspenseOptions<CallResult<T, K>, TData>,
 ) => UseSuspenseQueryResult<TData, ChatterError>;

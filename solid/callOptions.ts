@@ -6,11 +6,11 @@ import {
   type CallInput,
   type CallQueryKey,
   type ServerCallName,
-  type ServerName,
   type ServerStreamName,
   type StreamQueryParams,
 } from "../query/index.ts";
 import type { CallKey } from "./callKey.ts";
+import type { KnownName } from "../core/types.ts";
 
 /** The query options a call takes: all of `createQuery`'s but the key and function, plus the call's `timeout`. */
 export type CallQueryOptions<TQueryFnData, TData = TQueryFnData> = Omit<QueryOptions<TQueryFnData, ChatterError, TData, any>, "queryKey" | "queryFn"> & {
@@ -19,7 +19,7 @@ export type CallQueryOptions<TQueryFnData, TData = TQueryFnData> = Omit<QueryOpt
 };
 
 /** What `callOptions` returns: ready for `createQuery`, `createQueries`, `prefetchQuery`, `fetchQuery`, `ensureQueryData`… */
-export type CallQueryOptionsOut<T extends SchemaOrServer, K extends ServerName<T>, TData, TSkip = never> = Omit<
+export type CallQueryOptionsOut<T extends SchemaOrServer, K extends string, TData, TSkip = never> = Omit<
   QueryOptions<CallResult<T, K>, ChatterError, TData, CallKey<T, K>>,
   "queryKey" | "queryFn" | "initialData"
 > & {
@@ -41,10 +41,10 @@ export type StreamQueryOptions<TItem, TAcc = TItem[], TData = TAcc> = Omit<
   StreamQueryParams<TItem, TAcc>;
 
 /** The key of a streamed call, tagged with its (folded) data. */
-export type StreamKey<T extends SchemaOrServer, K extends ServerName<T>, TAcc> = DataTag<CallQueryKey<K, CallInput<T, K>>, TAcc, ChatterError>;
+export type StreamKey<T extends SchemaOrServer, K extends string, TAcc> = DataTag<CallQueryKey<K, CallInput<T, K>>, TAcc, ChatterError>;
 
 /** What `callOptions` returns for a stream procedure: a streamed query's options. */
-export type StreamQueryOptionsOut<T extends SchemaOrServer, K extends ServerName<T>, TAcc, TData, TSkip = never> = Omit<
+export type StreamQueryOptionsOut<T extends SchemaOrServer, K extends string, TAcc, TData, TSkip = never> = Omit<
   QueryOptions<TAcc, ChatterError, TData, StreamKey<T, K, TAcc>>,
   "queryKey" | "queryFn" | "initialData"
 > & {
@@ -61,21 +61,21 @@ type SelectIn<TQueryFnData, TData> = OptionsIn<TQueryFnData, TData> & { select: 
 // call's result otherwise, even inside `createQuery(() => callOptions(…))`, whose
 // contextual type would otherwise infer it.
 export interface CallOptions<T extends SchemaOrServer> {
-  <K extends ServerStreamName<T>, TAcc = StreamItem<T, K>[], TData = TAcc, TSkip extends SkipToken = never>(
+  <K extends string, TAcc = StreamItem<T, K>[], TData = TAcc, TSkip extends SkipToken = never>(
     client: ChatterClient<T>,
-    name: K,
+    name: KnownName<K, ServerStreamName<T>>,
     input: CallInput<T, K> | TSkip,
     options?: StreamQueryOptions<StreamItem<T, K>, TAcc, TData>,
   ): StreamQueryOptionsOut<T, K, NoInfer<TAcc>, NoInfer<TData>, TSkip>;
-  <K extends ServerCallName<T>, TData, TSkip extends SkipToken = never>(
+  <K extends string, TData, TSkip extends SkipToken = never>(
     client: ChatterClient<T>,
-    name: K,
+    name: KnownName<K, ServerCallName<T>>,
     input: CallInput<T, K> | TSkip,
     options: SelectIn<CallResult<T, K>, TData>,
   ): CallQueryOptionsOut<T, K, TData, TSkip>;
-  <K extends ServerCallName<T>, TSkip extends SkipToken = never>(
+  <K extends string, TSkip extends SkipToken = never>(
     client: ChatterClient<T>,
-    name: K,
+    name: KnownName<K, ServerCallName<T>>,
     input: CallInput<T, K> | TSkip,
     options?: OptionsIn<CallResult<T, K>>,
   ): CallQueryOptionsOut<T, K, CallResult<T, K>, TSkip>;
@@ -88,21 +88,21 @@ export interface CallOptions<T extends SchemaOrServer> {
  * server too. Pass `skipToken` as the input while it is not ready. For a stream procedure,
  * a streamed query's options: `data` is the items so far (or the `reducer`'s fold).
  */
-export function callOptions<T extends SchemaOrServer, K extends ServerStreamName<T>, TAcc = StreamItem<T, K>[], TData = TAcc, TSkip extends SkipToken = never>(
+export function callOptions<T extends SchemaOrServer, K extends string, TAcc = StreamItem<T, K>[], TData = TAcc, TSkip extends SkipToken = never>(
   client: ChatterClient<T>,
-  name: K,
+  name: KnownName<K, ServerStreamName<T>>,
   input: CallInput<T, K> | TSkip,
   options?: StreamQueryOptions<StreamItem<T, K>, TAcc, TData>,
 ): StreamQueryOptionsOut<T, K, NoInfer<TAcc>, NoInfer<TData>, TSkip>;
-export function callOptions<T extends SchemaOrServer, K extends ServerCallName<T>, TData, TSkip extends SkipToken = never>(
+export function callOptions<T extends SchemaOrServer, K extends string, TData, TSkip extends SkipToken = never>(
   client: ChatterClient<T>,
-  name: K,
+  name: KnownName<K, ServerCallName<T>>,
   input: CallInput<T, K> | TSkip,
   options: SelectIn<CallResult<T, K>, TData>,
 ): CallQueryOptionsOut<T, K, TData, TSkip>;
-export function callOptions<T extends SchemaOrServer, K extends ServerCallName<T>, TSkip extends SkipToken = never>(
+export function callOptions<T extends SchemaOrServer, K extends string, TSkip extends SkipToken = never>(
   client: ChatterClient<T>,
-  name: K,
+  name: KnownName<K, ServerCallName<T>>,
   input: CallInput<T, K> | TSkip,
   options?: OptionsIn<CallResult<T, K>>,
 ): CallQueryOptionsOut<T, K, CallResult<T, K>, TSkip>;

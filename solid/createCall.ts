@@ -3,24 +3,27 @@ import type { Accessor } from "solid-js";
 import type { CallResult, SchemaOrServer, StreamItem } from "../client/types.ts";
 import type { ChatterError } from "../core/errors.ts";
 import type { Schema } from "../core/schema.ts";
-import type { CallInput, ServerCallName, ServerName, ServerStreamName } from "../query/index.ts";
+import type { CallInput, ServerCallName, ServerStreamName } from "../query/index.ts";
 import { callOptions, type CallQueryOptions, type StreamQueryOptions } from "./callOptions.ts";
 import { useChatterContext } from "./context.ts";
+import type { KnownName } from "../core/types.ts";
 
 /** `(input, options?)`, both accessors; `input` may be left out when the procedure takes none. */
-export type CreateCallArgs<T extends SchemaOrServer, K extends ServerName<T>, TData> = undefined extends CallInput<T, K>
+export type CreateCallArgs<T extends SchemaOrServer, K extends string, TData> = undefined extends CallInput<T, K>
   ? [input?: Accessor<CallInput<T, K> | SkipToken>, options?: Accessor<CallQueryOptions<CallResult<T, K>, TData>>]
   : [input: Accessor<CallInput<T, K> | SkipToken>, options?: Accessor<CallQueryOptions<CallResult<T, K>, TData>>];
 
 /** A stream's `(input, options?)`, both accessors, as `CreateCallArgs`. */
-export type CreateStreamArgs<T extends SchemaOrServer, K extends ServerName<T>, TAcc, TData> = undefined extends CallInput<T, K>
+export type CreateStreamArgs<T extends SchemaOrServer, K extends string, TAcc, TData> = undefined extends CallInput<T, K>
   ? [input?: Accessor<CallInput<T, K> | SkipToken>, options?: Accessor<StreamQueryOptions<StreamItem<T, K>, TAcc, TData>>]
   : [input: Accessor<CallInput<T, K> | SkipToken>, options?: Accessor<StreamQueryOptions<StreamItem<T, K>, TAcc, TData>>];
 
+// The names are checked apart (`KnownName`), so a name picks its signature; a plain
+// procedure's comes first, as it is the common case and a failed try costs a little.
 export interface CreateCall<T extends SchemaOrServer> {
+  <K extends string, TData = CallResult<T, K>>(name: KnownName<K, ServerCallName<T>>, ...args: CreateCallArgs<T, K, TData>): CreateQueryResult<TData, ChatterError>;
   /** A stream procedure: `data` is its items so far, or their fold by `reducer` from `initialValue`. */
-  <K extends ServerStreamName<T>, TAcc = StreamItem<T, K>[], TData = TAcc>(name: K, ...args: CreateStreamArgs<T, K, TAcc, TData>): CreateQueryResult<TData, ChatterError>;
-  <K extends ServerCallName<T>, TData = CallResult<T, K>>(name: K, ...args: CreateCallArgs<T, K, TData>): CreateQueryResult<TData, ChatterError>;
+  <K extends string, TAcc = StreamItem<T, K>[], TData = TAcc>(name: KnownName<K, ServerStreamName<T>>, ...args: CreateStreamArgs<T, K, TAcc, TData>): CreateQueryResult<TData, ChatterError>;
 }
 
 /**

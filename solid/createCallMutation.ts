@@ -5,6 +5,7 @@ import type { ChatterError } from "../core/errors.ts";
 import type { Schema } from "../core/schema.ts";
 import { callMutationOptions, type CallInput, type MutationInput, type ServerName } from "../query/index.ts";
 import { useChatterContext } from "./context.ts";
+import type { KnownName } from "../core/types.ts";
 
 export type { MutationInput };
 
@@ -16,8 +17,8 @@ export type CallMutationOptions<TData, TVariables, TOnMutateResult = unknown> = 
   timeout?: number;
 };
 
-export type CreateCallMutation<T extends SchemaOrServer> = <K extends ServerName<T>, TOnMutateResult = unknown>(
-  name: K,
+export type CreateCallMutation<T extends SchemaOrServer> = <K extends string, TOnMutateResult = unknown>(
+  name: KnownName<K, ServerName<T>>,
   options?: Accessor<CallMutationOptions<CallResult<T, K>, MutationInput<CallInput<T, K>>, TOnMutateResult>>,
 ) => CreateMutationResult<CallResult<T, K>, ChatterError, MutationInput<CallInput<T, K>>, TOnMutateResult>;
 
