@@ -3,9 +3,9 @@
 // server code: this file is what a browser bundle holds.
 import { ChatterError } from "../core/errors.ts";
 import { json, tooLarge } from "../core/frames.ts";
-import { backoff, Liveness, tickOf } from "../core/liveness.ts";
+import { backoff, Liveness, MAX_TIMER, tickOf } from "../core/liveness.ts";
 import { own, Peer, type Handler } from "../core/peer.ts";
-import { CLOSE_NORMAL, CLOSE_UNAUTHORIZED, GOAWAY, GOAWAY_FRAME, HELLO, INVALIDATE, isValidId, PING_FRAME, SEQ } from "../core/protocol.ts";
+import { CLOSE_NORMAL, CLOSE_UNAUTHORIZED, GOAWAY, GOAWAY_FRAME, HELLO, INVALIDATE, PING_FRAME, SEQ } from "../core/protocol.ts";
 import { Reports } from "../core/reports.ts";
 import type { Schema } from "../core/schema.ts";
 import type { StreamOptions } from "../core/streams.ts";
@@ -18,8 +18,6 @@ import type { CacheUpdate, ChatterClient, ClientOptions, ClientStatus, SchemaOf,
  * and 3000–4999, so not 1009 or 1013 as a server would.
  */
 const CLOSE_CLIENT = 4000;
-/** The longest delay `setTimeout` takes as is. */
-const MAX_TIMER = 2_147_483_647;
 
 class Client implements ChatterClient<Schema> {
   status: ClientStatus = "connecting";
@@ -177,14 +175,14 @@ class Client implements ChatterClient<Schema> {
   private async greet(ws: WebSocketLike): Promise<void> {
     const { params } = this.options;
     const session = this.session;
+    const hello = (value: unknown) => `[${HELLO},${json(value ?? null)}${session ? `,${JSON.stringify(session.token)},${session.seq}` : ""}]`;
     if (params === undefined) {
-      ws.send(session ? `[${HELLO},null,${JSON.stringify(session.token)},${session.seq}]` : `[${HELLO},null]`);
+      ws.send(hello(null));
       return session ? undefined : this.opened(false);
     }
     try {
       const value = typeof params === "function" ? await params() : params;
-      if (this.ws !== ws || ws.readyState !== 1) return;
-      ws.send(session ? `[${HELLO},${json(value ?? null)},${JSON.stringify(session.token)},${session.seq}]` : `[${HELLO},${json(value ?? null)}]`);
+      if (this.ws === ws && ws.readyState === 1) ws.send(hello(value));
     } catch (error) {
       this.report(error);
       ws.close(CLOSE_CLIENT, "params failed");
@@ -203,8 +201,8 @@ class Client implements ChatterClient<Schema> {
 
   /** `[SEQ, n, frame]`: the frame the engine handles next is number `n` of this session. */
   private sequenced(frame: unknown[]): void {
-    const n = frame[1];
-    if (this.session && isValidId(n) && n > this.session.seq) this.session.seq = n;
+    const n = frame[1] as number; // a positive integer: the engine checked it
+    if (this.session && n > this.session.seq) this.session.seq = n;
   }
 
   private opened(recovered: boolean): void {

@@ -2,7 +2,7 @@
 // The engine (peer.ts) sends them and settles them; this file only keeps them and says
 // when one must stop (it timed out, or its signal aborted).
 import type { ChatterError } from "./errors.ts";
-import { background } from "./liveness.ts";
+import { background, MAX_TIMER } from "./liveness.ts";
 
 export interface PendingCall {
   readonly name: string;
@@ -18,9 +18,6 @@ export interface PendingCall {
 }
 
 export type StopCode = "TIMEOUT" | "CANCELLED";
-
-/** The longest delay `setTimeout` takes as is. */
-const MAX_TIMER = 2_147_483_647;
 
 export class Calls {
   private readonly waiting = new Map<number, PendingCall>();

@@ -45,6 +45,9 @@ export function backoff(attempt: number, initial: number, max: number): number {
   return base / 2 + Math.random() * (base / 2);
 }
 
+/** The longest delay `setTimeout` takes as is; past it, it fires at once. */
+export const MAX_TIMER = 2_147_483_647;
+
 /** A timer that must not keep a Bun or Node process alive on its own. */
 export function background<T>(timer: T): T {
   (timer as { unref?: () => void }).unref?.();

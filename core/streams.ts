@@ -4,6 +4,7 @@
 // so neither end buffers more than one window. See docs/protocol.md ("Streams").
 import { ChatterError } from "./errors.ts";
 import { cancelled, short } from "./frames.ts";
+import { MAX_TIMER } from "./liveness.ts";
 import { CANCEL, CREDIT } from "./protocol.ts";
 import { Task } from "./task.ts";
 
@@ -103,7 +104,7 @@ export class Inbound implements AsyncIterableIterator<unknown> {
     return new Promise((resolve, reject) => {
       this.waiter = { resolve, reject };
       const timeout = this.options?.timeout;
-      if (timeout !== undefined && timeout < 2_147_483_647) {
+      if (timeout !== undefined && timeout <= MAX_TIMER) {
         this.timer = setTimeout(() => this.stop(new ChatterError("TIMEOUT", `The stream "${short(this.name)}" sent no item for ${timeout} ms`)), timeout);
       }
     });

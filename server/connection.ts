@@ -3,7 +3,7 @@
 // the call engine's transport, procedures and events for this socket.
 import { ChatterError } from "../core/errors.ts";
 import { errorFrame } from "../core/frames.ts";
-import type { Liveness } from "../core/liveness.ts";
+import { MAX_TIMER, type Liveness } from "../core/liveness.ts";
 import { Peer, type ControlKind, type Handler, type PeerConfig, type PeerHost } from "../core/peer.ts";
 import { CLOSE_GOING_AWAY, CLOSE_INTERNAL, CLOSE_PROTOCOL, CLOSE_RESTART, CLOSE_TIMEOUT, CLOSE_UNAUTHORIZED, GOAWAY, GOAWAY_FRAME, HELLO, HELLO_FRAME } from "../core/protocol.ts";
 import type { StreamOptions } from "../core/streams.ts";
@@ -57,21 +57,6 @@ const SUBSCRIBED = Promise.resolve();
  * protocol error) ends the session.
  */
 const RECOVERABLE = new Set([1006, CLOSE_GOING_AWAY, CLOSE_TIMEOUT]);
-
-export const ID_LENGTH = 21;
-/** URL-safe, 64 characters: a random byte's low 6 bits pick one. */
-const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-
-/**
- * A new connection id: 21 characters of 6 random bits each (126 bits, as unguessable as a
- * UUID's 122, in 15 fewer characters an idle connection keeps).
- */
-export function connectionId(): string {
-  const bytes = crypto.getRandomValues(new Uint8Array(ID_LENGTH));
-  const codes: number[] = [];
-  for (const byte of bytes) codes.push(ID_ALPHABET.charCodeAt(byte & 63));
-  return String.fromCharCode(...codes);
-}
 
 export class Connection implements ServerClient, PeerHost {
   ws!: BunSocket;
@@ -164,7 +149,7 @@ export class Connection implements ServerClient, PeerHost {
     this.ws = ws;
     if (this.phase === "open") return this.core.admitted(this);
     // Too slow to send its params: closed 4408, which the client retries (it is not a refusal).
-    if (this.core.config.timeout <= 2_147_483_647) this.helloTimer = setTimeout(() => this.close(CLOSE_TIMEOUT, "no connection params in time"), this.core.config.timeout);
+    if (this.core.config.timeout <= MAX_TIMER) this.helloTimer = setTimeout(() => this.close(CLOSE_TIMEOUT, "no connection params in time"), this.core.config.timeout);
   }
 
   receive(data: string): void {

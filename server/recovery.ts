@@ -4,7 +4,7 @@
 // and the sessions of dropped connections, kept for `window` ms under a secret token.
 // A client that comes back with the token and the last number it received gets its id,
 // topics and state again, and the logged frames meant for it that it did not receive.
-import { connectionId, ID_LENGTH } from "./connection.ts";
+import { connectionId, ID_LENGTH } from "./id.ts";
 import { SEQ } from "../core/protocol.ts";
 import type { State } from "./types.ts";
 

@@ -131,9 +131,14 @@ async function rawSession(url: string, token?: string, seq?: number) {
   const socket = await raw(url);
   socket.ws.send(token === undefined ? `[7,null]` : JSON.stringify([7, null, token, seq ?? 0]));
   await until(() => socket.frames.length > 0, 2_000, "the HELLO answer");
-  const [kind, next, recovered, start] = JSON.parse(socket.frames[0]!) as [number, string, number, number];
+  /** Every frame so far, batches unwrapped: the HELLO answer and the replay can come as one batch. */
+  const received = () => socket.frames.flatMap((text) => {
+    const msg = JSON.parse(text) as unknown[];
+    return Array.isArray(msg[0]) ? (msg as unknown[][]) : [msg];
+  });
+  const [kind, next, recovered, start] = received()[0] as [number, string, number, number];
   expect(kind).toBe(7);
-  return { ...socket, token: next, recovered: recovered === 1, seq: start };
+  return { ...socket, received, token: next, recovered: recovered === 1, seq: start };
 }
 
 test("a token is single-use: replayed after the recovery it gets a fresh session, and a wrong secret spends nothing", async () => {
@@ -227,4 +232,79 @@ test("authenticate runs again on a recovered connection, and a refused one does 
   await until(() => client.status === "closed", 3_000, "the refusal");
   expect(opens).toEqual([false, true]);
   expect(authenticated).toEqual(["key", "key", "key"]);
+});
+
+test("hostile HELLO frames get a fresh session, and the server and a kept session survive them", async () => {
+  const server = app();
+  const proxy = dropProxy(server.bun.port!);
+  const kept = await rawSession(proxy.url);
+  kept.ws.send(`[0,1,"join",{"room":"r","name":"ada"}]`);
+  await until(() => kept.frames.length === 2, 2_000, "the join");
+  proxy.cut();
+  await until(() => server.chatter.clients.size === 0, 2_000, "the drop");
+  const id = kept.token.slice(0, 21);
+  for (const hello of [
+    [7, null, 42, 0],
+    [7, null, { token: kept.token }, 0],
+    [7, null, id, 0], // the id alone
+    [7, null, `${id}${"x".repeat(100_000)}`, 0],
+    [7, null, `${kept.token}x`, 0],
+  ]) {
+    const socket = await raw(server.url);
+    socket.ws.send(JSON.stringify(hello));
+    await until(() => socket.frames.length > 0, 2_000, "the answer");
+    expect(JSON.parse(socket.frames[0]!)[2]).toBe(0);
+  }
+  // Numbers from before the session or past the last one sent: the client gets what it could have missed.
+  server.chatter.publish("r", "receive", { n: 1 });
+  const back = await rawSession(server.url, kept.token, -5);
+  expect(back.recovered).toBe(true);
+  await until(() => back.received().length === 2, 2_000, "the replay");
+  expect(back.received()[1]).toEqual([15, expect.any(Number), [1, "receive", { n: 1 }]]);
+  expect(server.errors).toEqual([]);
+});
+
+test("past maxSessions the oldest dropped session is forgotten", async () => {
+  const server = app({ window: 10_000, maxSessions: 1 });
+  const proxy = dropProxy(server.bun.port!);
+  const first = await rawSession(proxy.url);
+  const second = await rawSession(proxy.url);
+  proxy.cut();
+  await until(() => server.chatter.clients.size === 0, 2_000, "the drops");
+  const recovered = [(await rawSession(server.url, first.token, first.seq)).recovered, (await rawSession(server.url, second.token, second.seq)).recovered];
+  expect(recovered.filter(Boolean)).toHaveLength(1); // the one dropped last
+});
+
+test("a client reports a hostile server's SEQ frames as PROTOCOL and reads on", async () => {
+  const hostile = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch: (req, srv) => (srv.upgrade(req) ? undefined : new Response(null, { status: 400 })),
+    websocket: {
+      message(ws, message) {
+        const [kind, id] = JSON.parse(String(message)) as [number, number];
+        if (kind !== 0) return;
+        ws.send(`[15,"one",[1,"receive",{"n":1}]]`);
+        ws.send(`[15,1,[0,9,"join",{}]]`); // a CALL is not a recoverable frame
+        ws.send(`[15,2,"not a frame"]`);
+        ws.send(`[15,3,[1,"receive",{"n":3}]]`);
+        ws.send(JSON.stringify([2, id, { id: "x" }]));
+      },
+    },
+  });
+  const received: number[] = [];
+  const reported: string[] = [];
+  const client = connect({
+    url: `ws://127.0.0.1:${hostile.port}`,
+    schema,
+    onError: (error) => void reported.push((error as { code: string }).code),
+    procedures: { receive: ({ n }) => void received.push(n) },
+  });
+  try {
+    expect(await client.call("whoami")).toEqual({ id: "x" });
+    expect(reported).toEqual(["PROTOCOL", "PROTOCOL", "PROTOCOL"]);
+    expect(received).toEqual([3]);
+  } finally {
+    hostile.stop(true);
+  }
 });
