@@ -52,6 +52,22 @@ export function notEncodable(code: ChatterErrorCode, what: string, cause: unknow
   });
 }
 
+/**
+ * A frame `build` makes (with `json` for its values), or the error to throw: `code` when a
+ * value cannot be sent as JSON, `TOO_LARGE` past `maxPayload`. `what` names it in the
+ * message ("The input of \"join\"").
+ */
+export function encodeFrame(build: () => string, what: string, code: ChatterErrorCode, maxPayload: number): string {
+  let frame: string;
+  try {
+    frame = build();
+  } catch (cause) {
+    throw notEncodable(code, what, cause);
+  }
+  if (tooLarge(frame, maxPayload)) throw new ChatterError("TOO_LARGE", `${what} is larger than ${maxPayload} bytes`);
+  return frame;
+}
+
 const MAX_WALK_DEPTH = 256;
 
 /** Throws `NotJson` for the first NaN or ±Infinity that `JSON.stringify(value)` would write as `null`. */

@@ -3,7 +3,7 @@
 // connection hand it a transport (how a frame leaves), their procedures (how one
 // runs) and their events (errors, protocol breaks, connection frames).
 import { ChatterError, isErrorCode } from "./errors.ts";
-import { cancelled, errorFrame, invalid, isIssue, json, notEncodable, short, tooLarge } from "./frames.ts";
+import { cancelled, encodeFrame, errorFrame, invalid, isIssue, json, notEncodable, short, tooLarge } from "./frames.ts";
 import { Calls, type PendingCall, type StopCode } from "./calls.ts";
 import { CALL, CANCEL, CLOSE_OVERLOADED, CREDIT, END, ERROR, GOAWAY, HELLO, INVALIDATE, isValidId, ITEM, NOTIFY, PING, PONG, PONG_FRAME, RESULT, SEQ, SET_DATA, STREAM } from "./protocol.ts";
 import type { Procedure, Procedures } from "./schema.ts";
@@ -190,14 +190,12 @@ export class Peer implements StreamHost {
 
   /** A CALL or STREAM frame: `head` (kind, id…), then the name and the input; throws `BAD_INPUT` or `TOO_LARGE`. */
   private encode(head: string, name: string, input: unknown): string {
-    let frame: string;
-    try {
-      frame = input === undefined ? `${head},${JSON.stringify(name)}]` : `${head},${JSON.stringify(name)},${json(input)}]`;
-    } catch (cause) {
-      throw notEncodable("BAD_INPUT", `The input of "${short(name)}"`, cause);
-    }
-    if (tooLarge(frame, this.config.maxPayload)) throw new ChatterError("TOO_LARGE", `The input of "${short(name)}" is larger than ${this.config.maxPayload} bytes`);
-    return frame;
+    return encodeFrame(
+      () => (input === undefined ? `${head},${JSON.stringify(name)}]` : `${head},${JSON.stringify(name)},${json(input)}]`),
+      `The input of "${short(name)}"`,
+      "BAD_INPUT",
+      this.config.maxPayload,
+    );
   }
 
   /** A stream is over (the `StreamHost` side of the engine). */
@@ -661,8 +659,7 @@ export class Peer implements StreamHost {
         const parsed = this.config.isServer ? schema["~standard"].validate(step.value) : { value: step.value };
         const item: Checked = parsed instanceof Promise ? await parsed : parsed; // no extra await for a synchronous validator
         if (item.issues) throw invalid("BAD_OUTPUT", task.name, item.issues);
-        const frame = `[${ITEM},${task.id},${json(item.value)}]`;
-        if (tooLarge(frame, this.config.maxPayload)) throw new ChatterError("TOO_LARGE", `An item of "${short(task.name)}" is larger than ${this.config.maxPayload} bytes`);
+        const frame = encodeFrame(() => `[${ITEM},${task.id},${json(item.value)}]`, `An item of "${short(task.name)}"`, "INTERNAL", this.config.maxPayload);
         task.credit--;
         this.write(frame);
       }

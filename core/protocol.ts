@@ -18,8 +18,9 @@ export const PING = 5;
 /** `[PONG]` */
 export const PONG = 6;
 /**
- * `[HELLO, params, session?, seq?]`: the client's first frame when it has `params` or a
- * session to recover (its token and the last SEQ it received). The server answers
+ * `[HELLO, params, session?, seq?]`: the client's first frame on every socket: its `params`
+ * (null without) and the session to recover, if any (its token and the last SEQ it received).
+ * The client waits for the answer only when it sent params or a session. The server answers
  * `[HELLO]` once they pass, or, with recovery on, `[HELLO, token, recovered, seq]`: the
  * session's new token, whether the old session was recovered, and where its SEQs start.
  */

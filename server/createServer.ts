@@ -2,7 +2,7 @@
 // connections share (procedures, publish, the adapter) and the lifecycle around them
 // (heartbeat, shutdown); each socket's own work is its Connection's.
 import { ChatterError } from "../core/errors.ts";
-import { invalid, json, notEncodable, short, tooLarge } from "../core/frames.ts";
+import { encodeFrame, invalid, json, short } from "../core/frames.ts";
 import { own, type Handler } from "../core/peer.ts";
 import { CLOSE_GOING_AWAY, CLOSE_RESTART, INVALIDATE, NOTIFY, SET_DATA } from "../core/protocol.ts";
 import { Reports } from "../core/reports.ts";
@@ -88,16 +88,10 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
         def.input,
         input,
         (result) => {
-          if (result.issues) throw new ChatterError("BAD_INPUT", `Invalid input for the publish of "${short(name)}": ${result.issues[0]?.message}`, { issues: result.issues.slice(0, 50) });
+          if (result.issues) throw invalid("BAD_INPUT", name, result.issues);
           // The caller's input goes as given: the clients parse it (transforms run there).
-          let frame: string;
-          try {
-            frame = input === undefined ? `[${NOTIFY},${JSON.stringify(name)}]` : `[${NOTIFY},${JSON.stringify(name)},${json(input)}]`;
-          } catch (cause) {
-            throw notEncodable("BAD_INPUT", `The publish of "${short(name)}"`, cause);
-          }
-          if (tooLarge(frame, maxPayload)) throw new ChatterError("TOO_LARGE", `The publish of "${short(name)}" is larger than ${maxPayload} bytes`);
-          send(frame);
+          const what = `The publish of "${short(name)}"`;
+          send(encodeFrame(() => (input === undefined ? `[${NOTIFY},${JSON.stringify(name)}]` : `[${NOTIFY},${JSON.stringify(name)},${json(input)}]`), what, "BAD_INPUT", maxPayload));
         },
         (error) => report(error, name),
       );
@@ -105,16 +99,7 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
     cacheUpdate(name, input, data, hasInput, send) {
       const def = own(schema.server, name);
       if (!def) throw new ChatterError("NOT_FOUND", `No server procedure "${short(name)}" to update in the clients' caches`);
-      const encode = (frame: unknown[]) => {
-        let text: string;
-        try {
-          text = json(frame);
-        } catch (cause) {
-          throw notEncodable("BAD_INPUT", `The cache update of "${short(name)}"`, cause);
-        }
-        if (tooLarge(text, maxPayload)) throw new ChatterError("TOO_LARGE", `The cache update of "${short(name)}" is larger than ${maxPayload} bytes`);
-        send(text);
-      };
+      const encode = (frame: unknown[]) => send(encodeFrame(() => json(frame), `The cache update of "${short(name)}"`, "BAD_INPUT", maxPayload));
       // `invalidate(name, undefined)` is the call without input (keyed by null), not every input.
       if (!data) return encode(hasInput ? [INVALIDATE, name, input ?? null] : [INVALIDATE, name]);
       // Parsed like the procedure's own result: what the cache holds is what a call would resolve to.
