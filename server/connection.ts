@@ -221,7 +221,6 @@ export class Connection implements ServerClient, PeerHost {
     this.close(CLOSE_PROTOCOL, "protocol error");
   }
   control(kind: ControlKind, frame: unknown[]): void {
-    if (kind !== HELLO && kind !== GOAWAY) return; // cache updates and SEQ are the client's to receive
     if (kind === GOAWAY) {
       // The client's answer to GOAWAY: no call of its is still on the way.
       if (this.phase !== "goaway") return this.peer.violation("unexpected GOAWAY");
