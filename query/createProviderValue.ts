@@ -28,7 +28,8 @@ export interface ProviderValue<T extends SchemaOrServer, QC extends QueryClientL
 /**
  * The provider's client, query client and cache, and what `connect()` installs: the
  * invalidation after a reconnect, the server's `invalidate`/`setData`, and the declared
- * `updates` (read through `updates()` at each call, so the latest functions run).
+ * `updates` (their names read once, now; the functions through `updates()` at each call,
+ * so the latest ones run).
  */
 export function createProviderValue<QC extends QueryClientLike>(
   client: ChatterClient,
@@ -37,10 +38,13 @@ export function createProviderValue<QC extends QueryClientLike>(
 ): ProviderValue<Schema, QC> {
   const cache = createCache(queryClient) as unknown as UntypedCache;
   const update = (name: string) => {
-    const declared = updates();
-    const fn = declared && Object.hasOwn(declared, name) ? declared[name] : undefined;
+    const given = updates();
+    const fn = given && Object.hasOwn(given, name) ? given[name] : undefined;
     return typeof fn === "function" ? (fn as Untyped) : undefined;
   };
+  // The declared names, read once (as `connect()` registers them): a name declared later is
+  // a component's own, not one the provider answers.
+  const declared = Object.keys(updates() ?? {}).filter((name) => update(name));
   // Components' handlers of declared names, kept here rather than on the client, so the
   // update runs once per call whatever mounted first (React runs a parent's effects last).
   const beside = new Map<string, { handler: Handler }[]>();
@@ -51,7 +55,7 @@ export function createProviderValue<QC extends QueryClientLike>(
     queryClient,
     cache: cache as unknown as ChatterCache<Schema>,
     implement(name, handler) {
-      if (!update(name)) return implement(name, handler);
+      if (!declared.includes(name)) return implement(name, handler);
       const stack = beside.get(name) ?? [];
       beside.set(name, stack);
       const entry = { handler }; // its own entry: the same function registered twice is two registrations
@@ -63,8 +67,7 @@ export function createProviderValue<QC extends QueryClientLike>(
     },
     connect() {
       const removers = [invalidateOnReconnect(client, queryClient), applyCacheUpdates(client, cache)];
-      for (const name of Object.keys(updates() ?? {})) {
-        if (!update(name)) continue;
+      for (const name of declared) {
         removers.push(
           implement(name, (input, context) => {
             const answer = update(name)?.(input, cache, context);

@@ -1,9 +1,10 @@
 import { useQueryClient, type QueryClient } from "@tanstack/react-query";
-import { useEffect, useLayoutEffect, useMemo, useRef, type ReactNode } from "react";
+import { useEffect, useMemo, type ReactNode } from "react";
 import type { ChatterClient, SchemaOrServer } from "../client/types.ts";
 import type { Schema } from "../core/schema.ts";
 import { createProviderValue, type ChatterUpdates } from "../query/index.ts";
 import { ChatterContext } from "./context.ts";
+import { useLatest } from "./useLatest.ts";
 
 export interface ChatterProviderProps<T extends SchemaOrServer> {
   client: ChatterClient<T>;
@@ -20,9 +21,6 @@ export interface ChatterProviderProps<T extends SchemaOrServer> {
 
 export type ChatterProviderComponent<T extends SchemaOrServer> = (props: ChatterProviderProps<T>) => ReactNode;
 
-// Layout effects don't run on a server render; updates only run after mount anyway.
-const useIsomorphicLayoutEffect = typeof document === "undefined" ? useEffect : useLayoutEffect;
-
 /**
  * Hands the Chatter client to the hooks below it. Place it inside the app's
  * `QueryClientProvider` (or pass `queryClient`). While mounted it writes the server's
@@ -32,10 +30,7 @@ const useIsomorphicLayoutEffect = typeof document === "undefined" ? useEffect : 
  */
 export const ChatterProvider: ChatterProviderComponent<Schema> = function ChatterProvider({ client, queryClient: given, updates, children }) {
   const queryClient = useQueryClient(given);
-  const latest = useRef(updates);
-  useIsomorphicLayoutEffect(() => {
-    latest.current = updates;
-  });
+  const latest = useLatest(updates);
   const value = useMemo(() => createProviderValue(client as ChatterClient, queryClient, () => latest.current), [client, queryClient]);
   useEffect(() => value.connect(), [value]);
   return <ChatterContext.Provider value={value}>{children}</ChatterContext.Provider>;

@@ -109,5 +109,5 @@ export function callOptions<T extends SchemaOrServer, K extends string, TData = 
   options?: CallQueryOptions<CallResult<T, K>, TData>,
 ): CallQueryOptionsOut<T, K, TData, SkipToken>;
 export function callOptions(client: ChatterClient, name: string, input: unknown, options?: object): unknown {
-  return callQueryOptions(client, name, input as never, options, experimental_streamedQuery);
+  return callQueryOptions(client, name, input, options, experimental_streamedQuery);
 }

@@ -1,7 +1,7 @@
 // The provider and a server with `recovery`: a recovered reconnect refetches nothing (the
 // server replayed what was missed), a failed one refetches the active queries.
 import { afterEach, expect, test } from "bun:test";
-import { screen } from "@testing-library/react";
+import { within } from "@testing-library/react";
 import { connect, startAdapterServer, until, type AdapterServer } from "../test/fixtures/adapterServer.ts";
 import { dropProxy } from "../test/rpc/fixtures/proxy.ts";
 import { hooks } from "./test/hooks.ts";
@@ -28,8 +28,8 @@ test("a recovered reconnect does not refetch the active queries", async () => {
   server = startAdapterServer({ recovery: { window: 5_000 } });
   const proxy = dropProxy(Number(new URL(server.url).port));
   const client = connect(proxy.url);
-  renderWithChatter(<Count />, { client });
-  await screen.findByText("count:1");
+  const view = within(renderWithChatter(<Count />, { client }).container); // this test's own tree only
+  await view.findByText("count:1");
   await drop(proxy, client, 50);
   expect(client.recovered).toBe(true);
   // A refetch would have been sent at the open, before this marker.
@@ -42,10 +42,10 @@ test("a reconnect that could not recover refetches them", async () => {
   server = startAdapterServer({ recovery: { window: 50 } });
   const proxy = dropProxy(Number(new URL(server.url).port));
   const client = connect(proxy.url);
-  renderWithChatter(<Count />, { client });
-  await screen.findByText("count:1");
+  const view = within(renderWithChatter(<Count />, { client }).container);
+  await view.findByText("count:1");
   await drop(proxy, client, 200);
   expect(client.recovered).toBe(false);
-  expect(await screen.findByText("count:2", undefined, { timeout: 3_000 })).toBeTruthy();
+  expect(await view.findByText("count:2", undefined, { timeout: 3_000 })).toBeTruthy();
   client.close();
 });

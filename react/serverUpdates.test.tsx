@@ -150,3 +150,17 @@ test("after the provider unmounts, the server's updates no longer reach its cach
   expect(view.queryClient.getQueryData(callKey("count", { key: "gone" }))).toBe(1);
   expect(counted("gone")).toBe(1);
 });
+
+test("invalidate(name, undefined) refetches the call of a procedure that takes no input", async () => {
+  const { client, connection } = await connected();
+  function Ping() {
+    const ping = useCall("ping", undefined);
+    return <p>{`ping:${ping.data ?? "-"}`}</p>;
+  }
+  const { queryClient } = renderWithChatter(<Ping />, { client });
+  await screen.findByText("ping:pong");
+  const fetched = () => queryClient.getQueryState(callKey("ping", undefined))?.dataUpdateCount;
+  expect(fetched()).toBe(1);
+  act(() => connection.invalidate("ping", undefined));
+  await until(() => fetched() === 2, 3_000, "the refetch of ping");
+});

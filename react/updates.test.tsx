@@ -109,14 +109,41 @@ test("the latest updates run, and after the provider unmounts the server's call 
   const second = appending();
   const view = renderWithChatter(<History label="l" roomId="latest" />, { client, updates: first.updates });
   await screen.findByText("l:");
-  view.rerender(<History label="l" roomId="latest" />);
   await act(() => connection.call("receive", { roomId: "latest", text: "1" }));
+  view.rerender(<History label="l" roomId="latest" />, { updates: second.updates });
+  await act(() => connection.call("receive", { roomId: "latest", text: "2" }));
   expect(first.runs).toEqual(["1"]);
+  expect(second.runs).toEqual(["2"]);
+  expect(await screen.findByText("l:1,2")).toBeTruthy();
   view.unmount();
-  const error = await connection.call("receive", { roomId: "latest", text: "2" }).catch((e: unknown) => e);
+  const error = await connection.call("receive", { roomId: "latest", text: "3" }).catch((e: unknown) => e);
   expect(error).toBeInstanceOf(ChatterError);
   expect((error as ChatterError).code).toBe("NOT_FOUND");
-  expect(second.runs).toEqual([]);
+  expect([...first.runs, ...second.runs]).toEqual(["1", "2"]);
+});
+
+test("a name declared after the provider mounted is not the provider's: a component's useProcedure of it answers", async () => {
+  const { client, connection } = await connected();
+  const later = appending();
+  function Listener() {
+    useProcedure("receive", ({ text }) => `component saw ${text}`);
+    return null;
+  }
+  const view = renderWithChatter(<History label="n" roomId="later" />, { client });
+  await screen.findByText("n:");
+  view.rerender(
+    <>
+      <History label="n" roomId="later" />
+      <Listener />
+    </>,
+    { updates: later.updates },
+  );
+  let answer: unknown;
+  await act(async () => {
+    answer = await connection.call("receive", { roomId: "later", text: "z" });
+  });
+  expect(answer).toBe("component saw z");
+  expect(later.runs).toEqual([]); // the names are read when the provider mounts
 });
 
 test("useCache writes a mutation's result where useCall shows it", async () => {

@@ -1,16 +1,14 @@
-import { useEffect, useLayoutEffect, useRef } from "react";
+import { useEffect } from "react";
 import type { ClientProcedure, SchemaOf, SchemaOrServer } from "../client/types.ts";
 import type { Schema } from "../core/schema.ts";
 import type { ClientName } from "../query/index.ts";
 import { useChatterContext } from "./context.ts";
+import { useLatest } from "./useLatest.ts";
 
 export type UseProcedure<T extends SchemaOrServer> = <K extends ClientName<T>>(
   name: K,
   handler: ClientProcedure<SchemaOf<T>["client"][K]>,
 ) => void;
-
-// Layout effects don't run on a server render; the handler is only called after mount anyway.
-const useIsomorphicLayoutEffect = typeof document === "undefined" ? useEffect : useLayoutEffect;
 
 /**
  * Implements a client procedure while the component is mounted. The server's calls
@@ -22,10 +20,7 @@ const useIsomorphicLayoutEffect = typeof document === "undefined" ? useEffect : 
  */
 export const useProcedure: UseProcedure<Schema> = function useProcedure(name, handler) {
   const chatter = useChatterContext();
-  const latest = useRef(handler);
-  useIsomorphicLayoutEffect(() => {
-    latest.current = handler;
-  });
+  const latest = useLatest(handler);
   // A fresh wrapper per registration: StrictMode's mount → unmount → mount removes exactly the first one.
   useEffect(() => chatter.implement(name, (input, context) => latest.current(input as never, context)), [chatter, name]);
 };

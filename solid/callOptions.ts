@@ -107,5 +107,5 @@ export function callOptions<T extends SchemaOrServer, K extends string, TSkip ex
   options?: OptionsIn<CallResult<T, K>>,
 ): CallQueryOptionsOut<T, K, CallResult<T, K>, TSkip>;
 export function callOptions(client: ChatterClient, name: string, input: unknown, options?: object): object {
-  return callQueryOptions(client, name, input as never, options, experimental_streamedQuery);
+  return callQueryOptions(client, name, input, options, experimental_streamedQuery);
 }

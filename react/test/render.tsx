@@ -12,13 +12,17 @@ interface Options {
   updates?: ChatterUpdates<AdapterChatter>;
 }
 
-/** Renders `ui` inside a QueryClientProvider and a ChatterProvider (and StrictMode when asked). */
+/**
+ * Renders `ui` inside a QueryClientProvider and a ChatterProvider (and StrictMode when asked);
+ * `rerender(next, { updates })` also hands the provider new `updates`.
+ */
 export function renderWithChatter(ui: ReactNode, options: Options) {
   const queryClient = options.queryClient ?? new QueryClient({ defaultOptions: { queries: { retry: false } } });
+  let updates = options.updates;
   const wrap = (node: ReactNode) => {
     const tree = (
       <QueryClientProvider client={queryClient}>
-        <hooks.ChatterProvider client={options.client} updates={options.updates}>
+        <hooks.ChatterProvider client={options.client} updates={updates}>
           {node}
         </hooks.ChatterProvider>
       </QueryClientProvider>
@@ -26,5 +30,9 @@ export function renderWithChatter(ui: ReactNode, options: Options) {
     return options.strict ? <StrictMode>{tree}</StrictMode> : tree;
   };
   const result = render(wrap(ui));
-  return { ...result, queryClient, rerender: (next: ReactNode) => result.rerender(wrap(next)) };
+  const rerender = (next: ReactNode, change?: Pick<Options, "updates">) => {
+    if (change) updates = change.updates;
+    result.rerender(wrap(next));
+  };
+  return { ...result, queryClient, rerender };
 }
