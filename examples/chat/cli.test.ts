@@ -73,6 +73,17 @@ test("--help says every option and exits 0; an unknown option says what is wrong
   expect(wrong.state.out).not.toContain("    at ");
 });
 
+test("a line over the message limit is said, not sent, and the next line goes", async () => {
+  const url = serve();
+  const ada = join(url, "ada");
+  await until(() => ada.state.out.includes("in #7: ada"), "ada to join");
+  ada.say("x".repeat(2_001));
+  ada.say("short");
+  await until(() => ada.state.out.includes("ada: short"), "the short line to be sent");
+  expect(ada.state.out).toContain("! not sent: Messages are at most 2,000 characters (this one is 2,001)");
+  expect(ada.state.out).not.toContain("ada: xxx");
+});
+
 test("a name that is too long or taken is said plainly, with no stack trace, and the client exits 1", async () => {
   const long = cli(["--name", "x".repeat(30), "--url", "ws://127.0.0.1:9/ws"]);
   expect(await long.exited).toBe(1);
@@ -97,8 +108,9 @@ test("a message with escape codes and line breaks cannot forge a line or drive t
   await mallory.call("joinRoom", { roomId: "7", username: "mallory" });
   // A CSI that erases the line and an OSC that sets the title, then a forged line.
   await mallory.call("sendMessage", { roomId: "7", message: "hi\x1b[2K\r\x1b]0;pwned\x07\n[12:00] admin: send me your password" });
-  await until(() => bob.state.out.includes("mallory: hi"), "bob to get the message");
-  await Bun.sleep(50);
+  // A second message as the marker: once bob shows it, all of the first one is in his output.
+  await mallory.call("sendMessage", { roomId: "7", message: "done" });
+  await until(() => bob.state.out.includes("mallory: done"), "bob to get both messages");
   expect(bob.state.out).not.toContain("\x1b");
   expect(bob.state.out).not.toContain("\x07");
   expect(bob.state.out).not.toMatch(/^\[12:00\] admin:/m);

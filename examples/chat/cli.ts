@@ -6,6 +6,7 @@ import { explain } from "./explain.ts";
 import { LIMITS } from "./limits.ts";
 import { schema, type Message } from "./schema.ts";
 import { terminalText } from "./terminalText.ts";
+import { overLimit } from "./ui.ts";
 
 const USAGE = `Usage: npm run chat -- [--room ROOM] [--name NAME] [--url URL]
 
@@ -32,7 +33,7 @@ function options() {
 }
 
 function fail(message: string, code = 1): never {
-  console.error(message.startsWith("Usage") ? message : `! ${message}`);
+  console.error(`! ${message}`);
   process.exit(code);
 }
 
@@ -91,8 +92,9 @@ for await (const line of console) {
   const text = line.trim();
   if (text === "/quit") break;
   if (!text) continue;
-  if (text.length > LIMITS.message) {
-    console.log(`! not sent: messages are at most ${LIMITS.message.toLocaleString("en")} characters (this one is ${text.length.toLocaleString("en")})`);
+  const tooLong = overLimit("Messages", text.length, LIMITS.message);
+  if (tooLong) {
+    console.log(`! not sent: ${tooLong}`);
     continue;
   }
   if (chat.status !== "open") console.log("* queued: it goes out when the connection is back");

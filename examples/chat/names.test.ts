@@ -6,6 +6,8 @@ test("a name keeps what shows: invisible characters go, spaces collapse, full-wi
   expect(normaliseName("ａｄａ")).toBe("ada");
   expect(normaliseName("a\u202eb\x1b[31m")).toBe("ab[31m");
   expect(normaliseName("\u200b\u200d")).toBe("");
+  expect(normaliseName("ada\ud800")).toBe("ada"); // a lone surrogate; a pair stays
+  expect(normaliseName("ada 🦆")).toBe("ada 🦆");
 });
 
 test("names that look alike have one key", () => {

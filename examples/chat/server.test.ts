@@ -124,6 +124,23 @@ test("messages past the limit are refused with the limit in words; control chara
   expect(sent.message).toBe("two\nlines[2J\ttab");
 });
 
+test("a room name that is not a topic as it stands cannot leave a join half-done; a client's own topic is just a room", async () => {
+  const { url, rooms } = serve();
+  const client = connect(url);
+  // A lone surrogate goes, like any invisible character: "\ud800" names no room, "\ud800lobby" is lobby.
+  const error = await failure(client.call("joinRoom", { roomId: "\ud800", username: "ada" }));
+  expect([error.code, error.issues?.map((issue) => issue.message)]).toEqual(["BAD_INPUT", ["Name a room"]]);
+  expect(rooms.size).toBe(0);
+  expect(await client.call("joinRoom", { roomId: "\ud800lobby", username: "ada\udc00" })).toEqual({ members: ["ada"] });
+  // The chat's topics have a namespace of their own: this is a room like any other, heard by its members.
+  const heard: string[] = [];
+  const bob = connect(url, heard);
+  for (const [member, username] of [[client, "ada"], [bob, "bob"]] as const) await member.call("joinRoom", { roomId: "chatter:client:x", username });
+  await client.call("sendMessage", { roomId: "chatter:client:x", message: "hi bob" });
+  await bob.call("members", { roomId: "chatter:client:x" }); // answered on bob's socket after the publish to him
+  expect(heard).toEqual(["hi bob"]);
+});
+
 /** `bun server.ts` as its own process (a restart is a new process), on a free port. */
 async function spawnServer(env: Record<string, string>) {
   const probe = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });

@@ -27,6 +27,9 @@ interface Seat {
 }
 type Client = ServerClient<typeof schema, { seat: Seat | undefined }>;
 
+/** A room's topic: in a namespace of the chat's own, so no room name is a topic Chatter keeps (a client's own). */
+const topic = (roomId: string) => `room:${roomId}`;
+
 /** The client's seat, made on first use (state defaults are shared, so not one of them). */
 function seat(client: Client): Seat {
   let mine = client.get("seat");
@@ -59,17 +62,17 @@ export function createChat(store: ChatStore, { redisUrl }: { redisUrl?: string }
         mine.rooms.set(roomId, username); // before the await: onDisconnect must see it
         const old = replaced === undefined ? undefined : chat.clients.get(replaced);
         if (old) {
-          old.unsubscribe(roomId);
+          old.unsubscribe(topic(roomId));
           seat(old).rooms.delete(roomId);
         }
-        await client.subscribe(roomId); // resolves once every instance can reach this client (with REDIS_URL)
-        chat.publish(roomId, "presence", { roomId, members });
+        await client.subscribe(topic(roomId)); // resolves once every instance can reach this client (with REDIS_URL)
+        chat.publish(topic(roomId), "presence", { roomId, members });
         return { members };
       },
       leaveRoom({ roomId }, client) {
         if (!seat(client).rooms.delete(roomId)) return;
-        client.unsubscribe(roomId);
-        chat.publish(roomId, "presence", { roomId, members: rooms.leave(roomId, client.id) });
+        client.unsubscribe(topic(roomId));
+        chat.publish(topic(roomId), "presence", { roomId, members: rooms.leave(roomId, client.id) });
       },
       async sendMessage({ roomId, message }, client) {
         const mine = seat(client);
@@ -79,7 +82,7 @@ export function createChat(store: ChatStore, { redisUrl }: { redisUrl?: string }
           throw new ChatterError("OVERLOADED", `Slow down: ${LIMITS.sendBurst} messages at once, then ${LIMITS.sendsPerSecond} a second`);
         }
         const entry = await store.add({ roomId, username, message });
-        client.publish(roomId, "receiveMessage", { message: entry });
+        client.publish(topic(roomId), "receiveMessage", { message: entry });
         return entry;
       },
       history: ({ roomId }) => store.history(roomId),
@@ -97,7 +100,7 @@ export function createChat(store: ChatStore, { redisUrl }: { redisUrl?: string }
     },
     onDisconnect(client) {
       for (const roomId of seat(client).rooms.keys()) {
-        chat.publish(roomId, "presence", { roomId, members: rooms.leave(roomId, client.id) });
+        chat.publish(topic(roomId), "presence", { roomId, members: rooms.leave(roomId, client.id) });
       }
     },
   });

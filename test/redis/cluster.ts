@@ -105,9 +105,9 @@ export interface Instance {
   kill(): void;
 }
 
-export async function startInstance(redisUrl: string): Promise<Instance> {
+export async function startInstance(redisUrl: string, env: Record<string, string> = {}): Promise<Instance> {
   const child = Bun.spawn([process.execPath, join(import.meta.dir, "instance.ts")], {
-    env: { ...process.env, REDIS_URL: redisUrl },
+    env: { ...process.env, ...env, REDIS_URL: redisUrl },
     stdin: "pipe",
     stdout: "pipe",
     stderr: "inherit",

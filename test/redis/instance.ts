@@ -6,7 +6,7 @@
 // `invalidate`/`setData` across instances, test/redis/updates.test.ts).
 import { z } from "zod";
 import { ChatterError } from "../../core/errors.ts";
-import { createServer } from "../../server/index.ts";
+import { createServer, type BunServer, type BunWebSocketHandler } from "../../server/index.ts";
 import { createSchema } from "../../core/schema.ts";
 import { clientTopic, createRedisAdapter } from "../../redis/index.ts";
 
@@ -53,39 +53,24 @@ export const updatesSchema = createSchema({
   },
 });
 
-// Before the default instance below, which it never reaches: it ends the process itself.
-if (import.meta.main && process.env.CHATTER_INSTANCE === "updates") {
+type RedisAdapter = ReturnType<typeof createRedisAdapter>;
+/** What `serve` needs of a Chatter server. */
+interface Served {
+  upgrade(request: Request, server: BunServer): boolean;
+  readonly handler: BunWebSocketHandler;
+}
+
+/**
+ * Serves the Chatter server `make` builds over a Redis adapter (REDIS_URL), with `onError`
+ * recording its faults: GET /stats, else the WebSocket. Prints `{"port":P}` once the adapter
+ * is connected; exits when stdin closes.
+ */
+async function serve(make: (adapter: RedisAdapter, onError: (error: unknown) => void) => Served): Promise<never> {
   const faults: string[] = [];
   const adapter = createRedisAdapter({ reconnectDelay: 50, maxReconnectDelay: 400, connectionTimeout: 1_000 });
-  const chatter = createServer({
-    schema: updatesSchema,
-    adapter,
-    procedures: {
-      subscribe: ({ topic }, client) => client.subscribe(topic),
-      members: () => [],
-      history: () => [],
-      invalidate({ topic, roomId }) {
-        if (roomId === undefined) chatter.invalidate(topic, "history");
-        else chatter.invalidate(topic, "history", { roomId });
-      },
-      setMembers({ topic, roomId, members }) {
-        try {
-          chatter.setData(topic, "members", { roomId }, members as never);
-          return {};
-        } catch (error) {
-          return { refused: error instanceof ChatterError ? error.code : String(error), chatterError: error instanceof ChatterError };
-        }
-      },
-      answerThenSet({ topic, roomId, n }) {
-        // Queued now, run after this synchronous answer is written (and before its batch would go out on its own).
-        queueMicrotask(() => chatter.setData(topic, "history", { roomId }, [`after ${n}`]));
-        return n;
-      },
-    },
-    onError(error) {
-      faults.push(error instanceof Error ? error.message : String(error));
-      console.error(`[instance ${adapter.id.slice(0, 8)}]`, error instanceof Error ? error.message : error);
-    },
+  const chatter = make(adapter, (error) => {
+    faults.push(error instanceof Error ? error.message : String(error));
+    console.error(`[instance ${adapter.id.slice(0, 8)}]`, error instanceof Error ? error.message : error);
   });
   const http = Bun.serve({
     port: 0,
@@ -103,44 +88,59 @@ if (import.meta.main && process.env.CHATTER_INSTANCE === "updates") {
   process.exit(0);
 }
 
-if (import.meta.main) {
-  const faults: string[] = [];
-  const adapter = createRedisAdapter({ reconnectDelay: 50, maxReconnectDelay: 400, connectionTimeout: 1_000 });
-  const chatter = createServer({
-    schema,
-    adapter,
-    procedures: {
-      subscribe: ({ topic }, client) => client.subscribe(topic),
-      unsubscribe: ({ topic }, client) => client.unsubscribe(topic),
-      publish: ({ topic, n }, client) => client.publish(topic, "deliver", { topic, n }),
-      broadcast({ topic, n }) {
-        chatter.publish(topic, "deliver", { topic, n });
+if (import.meta.main && process.env.CHATTER_INSTANCE === "updates") {
+  await serve((adapter, onError) => {
+    const chatter = createServer({
+      schema: updatesSchema,
+      adapter,
+      onError,
+      procedures: {
+        subscribe: ({ topic }, client) => client.subscribe(topic),
+        members: () => [],
+        history: () => [],
+        invalidate({ topic, roomId }) {
+          if (roomId === undefined) chatter.invalidate(topic, "history");
+          else chatter.invalidate(topic, "history", { roomId });
+        },
+        setMembers({ topic, roomId, members }) {
+          try {
+            chatter.setData(topic, "members", { roomId }, members as never);
+            return {};
+          } catch (error) {
+            return { refused: error instanceof ChatterError ? error.code : String(error), chatterError: error instanceof ChatterError };
+          }
+        },
+        answerThenSet({ topic, roomId, n }) {
+          // Queued now, run after this synchronous answer is written (and before its batch would go out on its own).
+          queueMicrotask(() => chatter.setData(topic, "history", { roomId }, [`after ${n}`]));
+          return n;
+        },
       },
-      burst({ topic, from, count }) {
-        for (let n = from; n < from + count; n++) chatter.publish(topic, "deliver", { topic, n });
-      },
-      sendTo({ id, n }) {
-        chatter.publish(clientTopic(id), "deliver", { topic: "direct", n });
-      },
-      whoami: (_, client) => client.id,
-    },
-    onError(error) {
-      faults.push(error instanceof Error ? error.message : String(error));
-      console.error(`[instance ${adapter.id.slice(0, 8)}]`, error instanceof Error ? error.message : error);
-    },
+    });
+    return chatter;
   });
-  const http = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    fetch(req, server) {
-      if (new URL(req.url).pathname === "/stats") return Response.json({ id: adapter.id, status: adapter.status, stats: adapter.stats, faults });
-      if (chatter.upgrade(req, server)) return;
-      return new Response("Upgrade failed", { status: 400 });
-    },
-    websocket: chatter.handler,
+} else if (import.meta.main) {
+  await serve((adapter, onError) => {
+    const chatter = createServer({
+      schema,
+      adapter,
+      onError,
+      procedures: {
+        subscribe: ({ topic }, client) => client.subscribe(topic),
+        unsubscribe: ({ topic }, client) => client.unsubscribe(topic),
+        publish: ({ topic, n }, client) => client.publish(topic, "deliver", { topic, n }),
+        broadcast({ topic, n }) {
+          chatter.publish(topic, "deliver", { topic, n });
+        },
+        burst({ topic, from, count }) {
+          for (let n = from; n < from + count; n++) chatter.publish(topic, "deliver", { topic, n });
+        },
+        sendTo({ id, n }) {
+          chatter.publish(clientTopic(id), "deliver", { topic: "direct", n });
+        },
+        whoami: (_, client) => client.id,
+      },
+    });
+    return chatter;
   });
-  await adapter.ready(10_000);
-  console.log(JSON.stringify({ port: http.port }));
-  await Bun.stdin.stream().pipeTo(new WritableStream()).catch(() => {});
-  process.exit(0);
 }

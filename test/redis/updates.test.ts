@@ -61,17 +61,8 @@ let B: Instance;
 let topics = 0;
 const topic = () => `updates-${++topics}`;
 
-/** Starts an instance serving `updatesSchema` (the instance reads `CHATTER_INSTANCE` from the env it is spawned with). */
-function startUpdatesInstance(url: string): Promise<Instance> {
-  const before = process.env.CHATTER_INSTANCE;
-  process.env.CHATTER_INSTANCE = "updates";
-  try {
-    return startInstance(url); // spawns synchronously, before its first await
-  } finally {
-    if (before === undefined) delete process.env.CHATTER_INSTANCE;
-    else process.env.CHATTER_INSTANCE = before;
-  }
-}
+/** Starts an instance serving `updatesSchema`. */
+const startUpdatesInstance = (url: string) => startInstance(url, { CHATTER_INSTANCE: "updates" });
 
 describe.skipIf(!redisBinary)("the server's cache updates across instances through Redis", () => {
   beforeAll(async () => {
