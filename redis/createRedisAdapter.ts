@@ -54,6 +54,14 @@ export interface RedisAdapter extends Adapter {
   readonly stats: Readonly<RedisAdapterStats>;
   /** Resolves once `status` is `connected` (publishes before then are dropped), or rejects after `timeout` ms. */
   ready(timeout?: number): Promise<void>;
+  /**
+   * Runs one Redis command on the publishing connection, for what the adapter keeps in
+   * Redis besides publishes (presence, recovery sessions). Rejects `DISCONNECTED` while
+   * that connection is down.
+   */
+  command(name: string, args: string[]): Promise<unknown>;
+  /** Calls `listener` each time the publishing connection comes up again after a loss (Redis may have restarted empty). */
+  onReconnect(listener: () => void): void;
 }
 
 /** The part of Bun's `RedisClient` used here (declared so no Bun type reaches the `.d.ts`). */
@@ -66,6 +74,7 @@ interface RedisConnection {
   publish(channel: string, message: string): Promise<number>;
   subscribe(channels: string[], listener: (message: string, channel: string) => void): Promise<number>;
   unsubscribe(channels: string[]): Promise<void>;
+  send(command: string, args: string[]): Promise<unknown>;
 }
 type RedisConstructor = new (url: string, options: object) => RedisConnection;
 
@@ -101,6 +110,7 @@ class RedisPubSub implements RedisAdapter {
   private readonly url: string;
   private inFlight = 0;
   private readonly maxInFlight: number;
+  private readonly reconnected: (() => void)[] = [];
 
   constructor(options: RedisAdapterOptions) {
     this.url = options.url ?? (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -108,7 +118,16 @@ class RedisPubSub implements RedisAdapter {
     this.maxInFlight = options.maxInFlight ?? 100_000;
     this.pub = new Link(this.url, options, {
       up: (_, again) => {
-        if (again) this.stats.reconnects++;
+        if (again) {
+          this.stats.reconnects++;
+          for (const listener of this.reconnected) {
+            try {
+              listener();
+            } catch (error) {
+              this.host?.report(error);
+            }
+          }
+        }
         this.settled();
       },
       down: (error) => this.fault("publish", error),
@@ -179,6 +198,20 @@ class RedisPubSub implements RedisAdapter {
     this.topics.delete(topic);
     this.changed.add(topic);
     this.sync();
+  }
+
+  command(name: string, args: string[]): Promise<unknown> {
+    const connection = this.pub.connection;
+    if (!connection || this.closed) return Promise.reject(new ChatterError("DISCONNECTED", `Redis adapter: not connected to ${redact(this.url)}`));
+    try {
+      return connection.send(name, args);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  onReconnect(listener: () => void): void {
+    this.reconnected.push(listener);
   }
 
   ready(timeout = 10_000): Promise<void> {
