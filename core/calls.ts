@@ -15,6 +15,8 @@ export interface PendingCall {
   readonly deadline: number;
   readonly signal: AbortSignal | undefined;
   onAbort: (() => void) | undefined;
+  /** Its result is passed on as it arrived, unparsed (see `Peer.call`'s `relay`). */
+  readonly raw: boolean;
 }
 
 export type StopCode = "TIMEOUT" | "CANCELLED";
@@ -39,13 +41,13 @@ export class Calls {
   }
 
   /** Waits on call `id` until it is taken, times out (after `timeout` ms) or its signal aborts. */
-  add(id: number, name: string, timeout: number, signal: AbortSignal | undefined, resolve: PendingCall["resolve"], reject: PendingCall["reject"]): void {
+  add(id: number, name: string, timeout: number, signal: AbortSignal | undefined, resolve: PendingCall["resolve"], reject: PendingCall["reject"], raw = false): void {
     // Default-timeout calls time out in insertion order, so one sweep timer serves them all
     // (a timer per call was a measurable share of a call's cost); others get their own.
     // `Infinity` (or past what a timer takes) means no timeout: `setTimeout` would fire at once.
     const timed = !(timeout > MAX_TIMER); // NaN gets a timer (and times out at once), never none
     const custom = timeout !== this.defaultTimeout || !(timeout > 0 && timed);
-    const call: PendingCall = { name, resolve, reject, timer: undefined, timeout, deadline: custom ? 0 : performance.now() + timeout, signal, onAbort: undefined };
+    const call: PendingCall = { name, resolve, reject, timer: undefined, timeout, deadline: custom ? 0 : performance.now() + timeout, signal, onAbort: undefined, raw };
     if (custom) call.timer = timed ? setTimeout(() => this.stop(id, "TIMEOUT"), timeout) : undefined;
     else this.sweepTimer ??= background(setTimeout(() => this.sweep(), timeout));
     if (signal) {

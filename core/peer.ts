@@ -14,6 +14,15 @@ import type { CallOptions, ProcedureContext } from "./types.ts";
 import { validate, type Checked } from "./validate.ts";
 
 export type Handler = (...args: any[]) => unknown;
+
+/** The most a CALL frame's head `[kind,id` takes (an id is a safe integer). */
+export const HEAD_ROOM = 20;
+
+/** See `Peer.call`. */
+export interface Relay {
+  /** The frame after its id: `Peer.tail(name, input, maxPayload - HEAD_ROOM)`. */
+  readonly tail: string;
+}
 export type ControlKind = typeof HELLO | typeof GOAWAY | typeof INVALIDATE | typeof SET_DATA | typeof SEQ;
 
 /** Settings a whole server (or one client) shares across its connections. */
@@ -142,8 +151,13 @@ export class Peer implements StreamHost {
     return (this.rare ??= { violations: 0 });
   }
 
-  /** Calls a procedure of the other end; waits for the transport when it is not ready yet. */
-  call(name: string, input: unknown, options?: CallOptions): Promise<unknown> {
+  /**
+   * Calls a procedure of the other end; waits for the transport when it is not ready yet.
+   * `relay` is for the server calling clients on behalf of another instance or many at
+   * once: the frame's tail (name and input) encoded once for all of them, and the result
+   * kept as it arrived, for whoever receives it to parse.
+   */
+  call(name: string, input: unknown, options?: CallOptions, relay?: Relay): Promise<unknown> {
     const signal = options?.signal;
     if (signal?.aborted) return Promise.reject(cancelled(name, signal));
     if (this.rare?.ended) return Promise.reject(this.rare.ended);
@@ -154,13 +168,13 @@ export class Peer implements StreamHost {
     try {
       this.checkRoom(name);
       // Built as text: no array per call, and `JSON.stringify(name)` quotes it as the array form would.
-      frame = this.encode(`[${CALL},${id}`, name, input);
+      frame = relay ? `[${CALL},${id}${relay.tail}` : this.encode(`[${CALL},${id}`, name, input);
     } catch (error) {
       return Promise.reject(error);
     }
     const timeout = options?.timeout ?? this.config.timeout;
     return new Promise((resolve, reject) => {
-      calls.add(id, name, timeout, signal, resolve, reject);
+      calls.add(id, name, timeout, signal, resolve, reject, relay !== undefined);
       this.send(frame, id);
     });
   }
@@ -188,14 +202,17 @@ export class Peer implements StreamHost {
     throw new ChatterError("OVERLOADED", `Too many calls in flight (${this.config.maxOutgoing}); "${short(name)}" was not sent`);
   }
 
+  /**
+   * The tail of a CALL or STREAM frame, `,"name",input]`, within `room` characters: what
+   * `call`'s `relay` takes (leave room for the head, `[kind,id`: `HEAD_ROOM`).
+   */
+  static tail(name: string, input: unknown, room: number): string {
+    return encodeFrame(() => (input === undefined ? `,${JSON.stringify(name)}]` : `,${JSON.stringify(name)},${json(input)}]`), `The input of "${short(name)}"`, "BAD_INPUT", room);
+  }
+
   /** A CALL or STREAM frame: `head` (kind, id…), then the name and the input; throws `BAD_INPUT` or `TOO_LARGE`. */
   private encode(head: string, name: string, input: unknown): string {
-    return encodeFrame(
-      () => (input === undefined ? `${head},${JSON.stringify(name)}]` : `${head},${JSON.stringify(name)},${json(input)}]`),
-      `The input of "${short(name)}"`,
-      "BAD_INPUT",
-      this.config.maxPayload,
-    );
+    return head + Peer.tail(name, input, this.config.maxPayload - head.length);
   }
 
   /** A stream is over (the `StreamHost` side of the engine). */
@@ -517,7 +534,7 @@ export class Peer implements StreamHost {
     const id = msg[1];
     const call = isValidId(id) ? this.settle(id) : undefined;
     if (!call) return; // late (after a timeout) or never asked: dropped
-    const def = this.config.isServer ? own(this.config.remote, call.name) : undefined;
+    const def = this.config.isServer && !call.raw ? own(this.config.remote, call.name) : undefined;
     validate(
       def?.output,
       msg[2],

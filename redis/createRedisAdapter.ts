@@ -175,6 +175,28 @@ class RedisPubSub implements RedisAdapter {
     }
   }
 
+  /** A control message: counted as a publish, resolved to the other instances that heard it. */
+  send(topic: string, message: string): Promise<number> {
+    const connection = this.pub.connection;
+    if (this.closed || !connection) {
+      this.drop(new Error("not connected"));
+      return Promise.resolve(0);
+    }
+    const channel = this.prefix + topic;
+    try {
+      return connection.publish(channel, this.id + message).then(
+        (heard) => {
+          this.stats.forwarded++;
+          return heard - (this.subscribed?.channels.has(channel) ? 1 : 0); // this instance hears its own and skips it
+        },
+        (error) => (this.drop(error), 0),
+      );
+    } catch (error) {
+      this.drop(error);
+      return Promise.resolve(0);
+    }
+  }
+
   private readonly sent = (): void => {
     this.inFlight--;
     this.stats.forwarded++;

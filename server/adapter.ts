@@ -28,6 +28,13 @@ export interface Adapter {
   unsubscribe(topic: string): void;
   /** Stops forwarding and releases the adapter's connections. */
   close(): void;
+  /**
+   * Optional, for calls across instances (`server.call`, `callAll`): sends `message` (not a
+   * frame: it starts with "{") to the other instances where `topic` has subscribers; they
+   * hand it to `deliver` as they do frames. Resolves to how many other instances got it
+   * (0 when none, or when it could not be sent: then report why); it must not reject.
+   */
+  send?(topic: string, message: string): Promise<number>;
 }
 
 /**
@@ -101,6 +108,16 @@ export class Interest {
 
   close(): void {
     this.call(() => this.adapter.close());
+  }
+
+  /** The adapter carries control messages (see `Adapter.send`). */
+  get canSend(): boolean {
+    return typeof this.adapter.send === "function";
+  }
+
+  send(topic: string, message: string): Promise<number> {
+    const sent = this.call(() => this.adapter.send!(topic, message));
+    return sent ? sent.catch((error) => (this.report(error), 0)) : Promise.resolve(0);
   }
 
   /** Subscribers of `topic` on this instance (0 when none). */

@@ -9,6 +9,7 @@ import { CLOSE_GOING_AWAY, CLOSE_INTERNAL, CLOSE_PROTOCOL, CLOSE_RESTART, CLOSE_
 import type { StreamOptions } from "../core/streams.ts";
 import type { CallOptions, MaybePromise, ProcedureContext } from "../core/types.ts";
 import { clientTopic, type Interest } from "./adapter.ts";
+import type { Cluster } from "./cluster.ts";
 import type { Recovery, Session } from "./recovery.ts";
 import { isTopic, subscribableTopic, topicOf } from "./topic.ts";
 import type { BunServer, BunSocket, ServerClient, State } from "./types.ts";
@@ -21,6 +22,8 @@ export interface ServerCore {
   readonly authenticate: ((params: unknown, client: any) => MaybePromise<boolean | void>) | undefined;
   /** Local subscribers per topic, kept only when the server has an adapter. */
   readonly interest: Interest | undefined;
+  /** Calls to clients on any instance (`server.call`, `callAll`). */
+  readonly cluster: Cluster;
   /** Set with `recovery`: the log of recoverable frames and the dropped sessions. */
   readonly recovery: Recovery | undefined;
   report(error: unknown, procedure?: string, client?: Connection): void;
@@ -126,6 +129,9 @@ export class Connection implements ServerClient, PeerHost {
   }
   call(name: string, input?: unknown, options?: CallOptions): Promise<any> {
     return this.peer.call(name, input, options);
+  }
+  callAll(topic: string, name: string, input?: unknown, options?: CallOptions): Promise<any> {
+    return this.core.cluster.callAll(topic, name, input, options, this.id);
   }
   stream(name: string, input?: unknown, options?: StreamOptions): AsyncIterableIterator<never> {
     return this.peer.stream(name, input, options) as AsyncIterableIterator<never>;

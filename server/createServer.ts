@@ -7,8 +7,10 @@ import { own, type Handler } from "../core/peer.ts";
 import { CLOSE_GOING_AWAY, CLOSE_RESTART, INVALIDATE, NOTIFY, SET_DATA } from "../core/protocol.ts";
 import { Reports } from "../core/reports.ts";
 import type { Procedures, Schema } from "../core/schema.ts";
+import type { CallOptions } from "../core/types.ts";
 import { validate } from "../core/validate.ts";
 import { clientTopic, Interest } from "./adapter.ts";
+import { Cluster } from "./cluster.ts";
 import { Connection, type ServerCore } from "./connection.ts";
 import { connectionId, ID_LENGTH } from "./id.ts";
 import { Recovery } from "./recovery.ts";
@@ -65,21 +67,26 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
   /** With `recovery`, a frame for `topic` is numbered and logged once, whoever receives it. */
   const numbered = (topic: string, frame: string, from?: string) => (recovery ? recovery.record(topic, frame, from) : frame);
 
+  const config = {
+    local: schema.server,
+    remote: schema.client,
+    timeout: options.timeout ?? 30_000,
+    maxPayload,
+    maxIncoming: options.maxCallsInFlight ?? 1_000,
+    maxOutgoing: options.maxPendingCalls ?? 1_000,
+    isServer: true,
+  };
+  const interest = options.adapter && new Interest(options.adapter, (error) => report(error));
+  const cluster = new Cluster({ config, clients, interest, report });
+
   const core: ServerCore = {
-    config: {
-      local: schema.server,
-      remote: schema.client,
-      timeout: options.timeout ?? 30_000,
-      maxPayload,
-      maxIncoming: options.maxCallsInFlight ?? 1_000,
-      maxOutgoing: options.maxPendingCalls ?? 1_000,
-      isServer: true,
-    },
+    config,
     handlers: collectHandlers(schema.server, options.procedures as Record<string, unknown>),
     defaults: options.state,
     authenticate: options.authenticate,
-    interest: options.adapter && new Interest(options.adapter, (error) => report(error)),
+    interest,
     recovery,
+    cluster,
     report,
     notify(name, input, send) {
       const def = own(schema.client, name);
@@ -144,7 +151,11 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
       core.interest?.publish(topic, frame); // each instance numbers what it delivers
     },
   };
-  options.adapter?.attach({ deliver: (topic, frame) => deliver(topic, numbered(topic, frame)), report: (error) => report(error) });
+  options.adapter?.attach({
+    // "{" starts another instance's control message (server.call, callAll), "[" a frame.
+    deliver: (topic, frame) => (frame.charCodeAt(0) === 123 ? cluster.receive(frame) : deliver(topic, numbered(topic, frame))),
+    report: (error) => report(error),
+  });
 
   const hook = (fn: ((...args: any[]) => unknown) | undefined, client: Connection, ...args: unknown[]) => {
     if (!fn) return;
@@ -177,6 +188,7 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
     let end!: () => void;
     const done = new Promise<void>((resolve) => {
       end = () => {
+        cluster.close();
         core.interest?.close();
         resolve();
       };
@@ -206,6 +218,12 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
     setData(topic: string, name: string, input: unknown, data: unknown) {
       topicOf(topic);
       core.cacheUpdate(name, input, { value: data }, true, (frame) => core.broadcast(topic, frame));
+    },
+    call(id: string, name: string, input?: unknown, callOptions?: CallOptions) {
+      return cluster.call(id, name, input, callOptions);
+    },
+    callAll(topic: string, name: string, input?: unknown, callOptions?: CallOptions) {
+      return cluster.callAll(topic, name, input, callOptions);
     },
     shutdown({ timeout = 10_000, reason = "server shutting down" } = {}) {
       if (draining) return draining.done;

@@ -9,5 +9,6 @@ export type { StreamOptions } from "../core/streams.ts";
 export { createServer } from "./createServer.ts";
 export { clientTopic } from "./adapter.ts";
 export type { Adapter, AdapterHost } from "./adapter.ts";
+export type { CallAllEntry } from "./cluster.ts";
 export type { RecoveryOptions } from "./recovery.ts";
 export type { ChatterServer, ServerClient, ServerOptions, ServerProcedure, ServerProcedures, BunSocket, BunServer, BunWebSocketHandler } from "./types.ts";

@@ -1,4 +1,5 @@
 import type { Adapter } from "./adapter.ts";
+import type { CallAllEntry } from "./cluster.ts";
 import type { RecoveryOptions } from "./recovery.ts";
 import type { Schema } from "../core/schema.ts";
 import type { CallMap, CallName, KnownName, StreamName, MaybePromise, ParsedInputOf, ProcedureContext, ReturnOf } from "../core/types.ts";
@@ -60,6 +61,11 @@ export interface ServerClient<TSchema extends Schema = Schema, TState extends St
   setData<K extends string>(name: KnownName<K, keyof TSchema["server"] & string>, input: OwnCalls<TSchema>[K]["sent"], data: OwnCalls<TSchema>[K]["returns"]): void;
   /** Calls a procedure of this client and resolves to its result. */
   call<K extends string>(name: KnownName<K, CallName<TSchema["client"]>>, ...args: ClientCalls<TSchema>[K]["args"]): Promise<ClientCalls<TSchema>[K]["result"]>;
+  /**
+   * Calls `name` on every client subscribed to `topic` but this one, on every instance, and
+   * resolves to one entry per client (see `ChatterServer.callAll`).
+   */
+  callAll<K extends string>(topic: string, name: KnownName<K, CallName<TSchema["client"]>>, ...args: ClientCalls<TSchema>[K]["args"]): Promise<CallAllEntry<ClientCalls<TSchema>[K]["result"]>[]>;
   /** Opens a stream of this client's: iterate it with `for await`; `break` (or the `signal`) stops it. */
   stream<K extends string>(name: KnownName<K, StreamName<TSchema["client"]>>, ...args: ClientCalls<TSchema>[K]["args"]): AsyncIterableIterator<ClientCalls<TSchema>[K]["item"]>;
   get<K extends keyof TState & string>(key: K): TState[K];
@@ -148,6 +154,20 @@ export interface ChatterServer<TSchema extends Schema = Schema, TProcedures = un
   invalidate<K extends string>(topic: string, name: KnownName<K, keyof TSchema["server"] & string>, input?: OwnCalls<TSchema>[K]["sent"]): void;
   /** `client.setData` for every subscriber of `topic` (on every instance), validated and encoded once. */
   setData<K extends string>(topic: string, name: KnownName<K, keyof TSchema["server"] & string>, input: OwnCalls<TSchema>[K]["sent"], data: OwnCalls<TSchema>[K]["returns"]): void;
+  /**
+   * Calls a procedure of the client `id` and resolves to its result, whichever instance it is
+   * connected to (through the adapter); `NOT_FOUND` when none holds it. `timeout` and
+   * `signal` reach the client procedure's signal across instances too.
+   */
+  call<K extends string>(id: string, name: KnownName<K, CallName<TSchema["client"]>>, ...args: ClientCalls<TSchema>[K]["args"]): Promise<ClientCalls<TSchema>[K]["result"]>;
+  /**
+   * Calls `name` on every client subscribed to `topic`, on every instance, and resolves to
+   * one entry per client, `{ id, ok: true, value }` or `{ id, ok: false, error }`, once all
+   * have answered or `timeout` ms have passed (the slow ones are `TIMEOUT` entries). Each
+   * instance encodes the call once and times its clients out with one timer. A client on an
+   * instance that dies meanwhile is missing from the result.
+   */
+  callAll<K extends string>(topic: string, name: KnownName<K, CallName<TSchema["client"]>>, ...args: ClientCalls<TSchema>[K]["args"]): Promise<CallAllEntry<ClientCalls<TSchema>[K]["result"]>[]>;
   /** The connected clients by id. */
   readonly clients: ReadonlyMap<string, ServerClient<TSchema, TState>>;
   /** Closes every connection with 1001 (clients reconnect, elsewhere if a balancer says so), and the adapter. */

@@ -105,8 +105,9 @@ export interface Instance {
   kill(): void;
 }
 
-export async function startInstance(redisUrl: string, env: Record<string, string> = {}): Promise<Instance> {
-  const child = Bun.spawn([process.execPath, join(import.meta.dir, "instance.ts")], {
+/** Starts `script` (a fixture in this folder that calls `serve` of instance.ts) as one instance. */
+export async function startInstance(redisUrl: string, env: Record<string, string> = {}, script = "instance.ts"): Promise<Instance> {
+  const child = Bun.spawn([process.execPath, join(import.meta.dir, script)], {
     env: { ...process.env, ...env, REDIS_URL: redisUrl },
     stdin: "pipe",
     stdout: "pipe",

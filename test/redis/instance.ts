@@ -65,7 +65,7 @@ interface Served {
  * recording its faults: GET /stats, else the WebSocket. Prints `{"port":P}` once the adapter
  * is connected; exits when stdin closes.
  */
-async function serve(make: (adapter: RedisAdapter, onError: (error: unknown) => void) => Served): Promise<never> {
+export async function serve(make: (adapter: RedisAdapter, onError: (error: unknown) => void) => Served): Promise<never> {
   const faults: string[] = [];
   const adapter = createRedisAdapter({ reconnectDelay: 50, maxReconnectDelay: 400, connectionTimeout: 1_000 });
   const chatter = make(adapter, (error) => {
