@@ -8,10 +8,8 @@
 //
 // Roles of this one file: the parent (default), `--instance` (a Chatter server) and
 // `--receiver URL SOCKETS` (subscribed sockets that count frames).
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import type { Subprocess } from "bun";
+import { writeFileSync } from "node:fs";
+import { Children, lines, median, rawSocket } from "./processes.ts";
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number) => {
@@ -95,39 +93,10 @@ async function main() {
   const subscribers = option("subscribers", 200);
   const messages = option("messages", 2_000);
   const rounds = option("rounds", 5);
-  const redisBinary = Bun.which("redis-server");
-  if (!redisBinary) {
-    console.error("redis-fanout: SKIPPED — redis-server is not installed (apt-get install redis-server)");
-    process.exit(1);
-  }
-  const children: Subprocess[] = [];
-  const dir = mkdtempSync(join(tmpdir(), "chatter-bench-redis-"));
-  const cleanup = () => {
-    for (const child of children) child.kill("SIGKILL");
-    rmSync(dir, { recursive: true, force: true });
-  };
-  process.on("exit", cleanup);
-  process.once("SIGINT", () => process.exit(130));
-
-  const spawn = (cmd: string[], env: Record<string, string> = {}) => {
-    const child = Bun.spawn(cmd, { stdin: "pipe", stdout: "pipe", stderr: "inherit", env: { ...process.env, ...env } });
-    children.push(child);
-    return { child, out: lines(child.stdout) };
-  };
-  const expectLine = async (out: AsyncIterator<string>, pattern: RegExp, what: string) => {
-    const timeout = Bun.sleep(30_000).then(() => ({ done: true, value: undefined }) as const);
-    for (;;) {
-      const next = await Promise.race([out.next(), timeout]);
-      if (next.done) throw new Error(`redis-fanout: ${what} did not answer`);
-      const match = pattern.exec(next.value);
-      if (match) return match;
-    }
-  };
-
-  const port = await freePort();
-  const redisUrl = `redis://127.0.0.1:${port}`;
-  children.push(Bun.spawn([redisBinary, "--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir], { stdout: "ignore", stderr: "ignore" }));
-  await waitForRedis(redisUrl);
+  const children = new Children("redis-fanout");
+  const spawn = (cmd: string[], env: Record<string, string> = {}) => children.spawn(cmd, env);
+  const expectLine = (out: AsyncIterator<string>, pattern: RegExp, what: string) => children.expectLine(out, pattern, what);
+  const redisUrl = await children.redis();
 
   const startInstance = async (env: Record<string, string>) => {
     const { out } = spawn([process.execPath, import.meta.path, "--instance"], env);
@@ -195,49 +164,3 @@ async function main() {
   process.exit(0);
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((x, y) => x - y);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-async function rawSocket(url: string): Promise<WebSocket> {
-  const ws = new WebSocket(url);
-  await new Promise((resolve, reject) => ((ws.onopen = resolve), (ws.onerror = reject)));
-  return ws;
-}
-
-async function freePort(): Promise<number> {
-  const listener = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = listener.port;
-  listener.stop(true);
-  return port;
-}
-
-async function waitForRedis(url: string): Promise<void> {
-  const end = Date.now() + 5_000;
-  while (Date.now() < end) {
-    const client = new Bun.RedisClient(url, { autoReconnect: false, enableOfflineQueue: false, connectionTimeout: 500 });
-    try {
-      await client.connect();
-      client.close();
-      return;
-    } catch {
-      await Bun.sleep(20);
-    }
-  }
-  throw new Error("redis-fanout: redis-server did not start");
-}
-
-async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator<string> {
-  const decoder = new TextDecoder();
-  let buffered = "";
-  for await (const chunk of stream as unknown as AsyncIterable<Uint8Array>) {
-    buffered += decoder.decode(chunk, { stream: true });
-    let newline: number;
-    while ((newline = buffered.indexOf("\n")) >= 0) {
-      yield buffered.slice(0, newline);
-      buffered = buffered.slice(newline + 1);
-    }
-  }
-}
