@@ -198,6 +198,8 @@ type ServerCalls<P, Impl> = AnyCalls & {
     readonly args: CallArgs<P[K], P[K] extends { readonly stream: SchemaLike } ? StreamOptions : CallOptions>;
     readonly result: Jsonify<ResultOf<P[K], Impl, K>>;
     readonly item: Jsonify<ItemOf<P[K]>>;
+    /** What a query cache holds for it: the result, or a stream's items so far (a streamed query's data). */
+    readonly cached: P[K] extends { readonly stream: SchemaLike } ? Jsonify<ItemOf<P[K]>>[] : Jsonify<ResultOf<P[K], Impl, K>>;
   };
 };
 
@@ -210,6 +212,7 @@ interface AnyCalls {
     readonly publish: readonly unknown[];
     readonly result: unknown;
     readonly item: unknown;
+    readonly cached: unknown;
     readonly returns: unknown;
   };
 }
@@ -226,6 +229,9 @@ export type KnownName<K, Names> = K extends Names ? K : Names;
  * its string), or of what its implementation returns when the output is undeclared.
  */
 export type CallResult<T, K extends PropertyKey> = ServerCallMap<T>[K & string]["result"];
+
+/** What a query cache holds for the server procedure `K`: its result, or a stream's items. */
+export type CachedData<T, K extends PropertyKey> = ServerCallMap<T>[K & string]["cached"];
 
 /** What each item of the server stream `K` arrives as: the JSON of the server's parsed item. */
 export type StreamItem<T, K extends PropertyKey> = ServerCallMap<T>[K & string]["item"];

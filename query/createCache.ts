@@ -1,7 +1,7 @@
-import type { CallResult, SchemaOrServer } from "../client/types.ts";
+import type { SchemaOrServer } from "../client/types.ts";
 import type { Schema } from "../core/schema.ts";
 import { callQueryKey, procedureQueryKey } from "./callQueryKey.ts";
-import type { KnownName } from "../core/types.ts";
+import type { CachedData, KnownName } from "../core/types.ts";
 import type { CallInput, ServerName } from "./types.ts";
 
 /** The part of TanStack's `QueryClient` (React's or Solid's) the cache helper uses. */
@@ -13,13 +13,14 @@ export interface QueryClientLike {
 
 /**
  * The query cache by server procedure name and input, keyed as `useCall`/`createCall` key
- * their calls (`["chatter", name, input]`) and typed with what the call resolves to.
+ * their calls (`["chatter", name, input]`) and typed with what the call resolves to (for a
+ * stream, the items a streamed query holds).
  */
 export interface ChatterCache<T extends SchemaOrServer> {
   /** What is cached for the call `name(input)`, if anything. */
-  get<K extends string>(name: KnownName<K, ServerName<T>>, input: CallInput<T, K>): CallResult<T, K> | undefined;
+  get<K extends string>(name: KnownName<K, ServerName<T>>, input: CallInput<T, K>): CachedData<T, K> | undefined;
   /** Replaces the cached result of `name(input)` (creating the entry if there is none); components showing it re-render. */
-  set<K extends string>(name: KnownName<K, ServerName<T>>, input: CallInput<T, K>, data: CallResult<T, K>): void;
+  set<K extends string>(name: KnownName<K, ServerName<T>>, input: CallInput<T, K>, data: CachedData<T, K>): void;
   /**
    * Writes `updater(old)` as the result of `name(input)`. `old` is `undefined` when nothing
    * is cached; returning `undefined` leaves the cache as it is (so `(old) => old && …` only
@@ -28,7 +29,7 @@ export interface ChatterCache<T extends SchemaOrServer> {
   update<K extends string>(
     name: KnownName<K, ServerName<T>>,
     input: CallInput<T, K>,
-    updater: (old: CallResult<T, K> | undefined) => CallResult<T, K> | undefined,
+    updater: (old: CachedData<T, K> | undefined) => CachedData<T, K> | undefined,
   ): void;
   /**
    * Marks `name(input)` stale — or, with no input, every cached input of `name` — and

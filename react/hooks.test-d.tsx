@@ -177,3 +177,13 @@ export async function shouldTypeStreamCallOptionsForTheQueryClient() {
   callOptions(client, "numbers", { key: "k" }, { reducer: (total: number, item: number) => total + item, initialValue: 0 });
   expectTypeOf(useQuery(callOptions(client, "numbers", { key: "k" })).data).toEqualTypeOf<{ n: number }[] | undefined>();
 }
+
+export function ShouldTypeTheCacheOfAStreamAsItsItems() {
+  const cache = createChatterReact<AdapterChatter>().useCache();
+  expectTypeOf(cache.get("numbers", { key: "k" })).toEqualTypeOf<{ n: number }[] | undefined>();
+  cache.update("numbers", { key: "k" }, (items) => items && [...items, { n: 4 }]);
+  expectTypeOf(cache.get("greet", { name: "ada" })).toEqualTypeOf<string | undefined>();
+  // @ts-expect-error a stream's cache entry is its items, not one item
+  cache.set("numbers", { key: "k" }, { n: 1 });
+  return null;
+}
