@@ -109,15 +109,26 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
       const encode = (frame: unknown[]) => send(encodeFrame(() => json(frame), `The cache update of "${short(name)}"`, "BAD_INPUT", maxPayload));
       // `invalidate(name, undefined)` is the call without input (keyed by null), not every input.
       if (!data) return encode(hasInput ? [INVALIDATE, name, input ?? null] : [INVALIDATE, name]);
-      // Parsed like the procedure's own result: what the cache holds is what a call would resolve to.
+      // The input is the cache key as a call passes it: checked (a wrong one would land under a
+      // key no call uses) but sent as given. The data is parsed like the procedure's own
+      // result: what the cache holds is what a call would resolve to.
+      const fail = (error: unknown) => report(error, name);
       validate(
-        def.output,
-        data.value,
-        (result) => {
-          if (result.issues) throw invalid("BAD_OUTPUT", name, result.issues);
-          encode([SET_DATA, name, input ?? null, result.value ?? null]);
+        def.input,
+        input,
+        (checked) => {
+          if (checked.issues) throw invalid("BAD_INPUT", name, checked.issues);
+          validate(
+            def.output,
+            data.value,
+            (result) => {
+              if (result.issues) throw invalid("BAD_OUTPUT", name, result.issues);
+              encode([SET_DATA, name, input ?? null, result.value ?? null]);
+            },
+            fail,
+          );
         },
-        (error) => report(error, name),
+        fail,
       );
     },
     admitted(client) {

@@ -94,6 +94,14 @@ test("server.invalidate and server.setData reach the topic's subscribers only", 
   ]);
   expect(seen.out).toEqual([{ type: "invalidate", name: "stale" }]);
   expect(() => chatter.setData("r1", "members", { roomId: "r1" }, [{ name: 2 }] as never)).toThrow(/Invalid output/);
+  // The input is a cache key a call would use: a wrong one is refused, not filed under a key no call reads.
+  let refused: unknown;
+  try {
+    chatter.setData("r1", "members", { roomId: 7 } as never, []);
+  } catch (error) {
+    refused = error;
+  }
+  expect((refused as ChatterError).code).toBe("BAD_INPUT");
   expect(() => (chatter.invalidate as (t: string, n: string) => void)("r1", "nope")).toThrow(/No server procedure/);
 });
 
