@@ -62,8 +62,11 @@ export class Cluster {
   /** Calls run here for another instance, by `<from> <ref>`, to cancel them. */
   private readonly serving = new Map<string, AbortController>();
 
-  constructor(private readonly host: ClusterHost) {
-    host.interest?.add(this, this.topic);
+  constructor(private readonly host: ClusterHost) {}
+
+  /** Starts hearing answers from other instances: once the adapter is attached, and only if it carries control messages. */
+  listen(): void {
+    if (this.host.interest?.canSend) this.host.interest.add(this, this.topic);
   }
 
   /** `server.call`: the client `id`, on this instance or any other. */

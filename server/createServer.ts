@@ -167,6 +167,7 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
     deliver: (topic, frame) => (frame.charCodeAt(0) === 123 ? cluster.receive(frame) : deliver(topic, numbered(topic, frame))),
     report: (error) => report(error),
   });
+  cluster.listen();
 
   const hook = (fn: ((...args: any[]) => unknown) | undefined, client: Connection, ...args: unknown[]) => {
     if (!fn) return;
