@@ -162,7 +162,10 @@ export class Cluster {
 
   /** The server is closing: calls waiting on other instances fail, calls run for them stop. */
   close(): void {
-    for (const waiting of [...this.waiting.values()]) waiting.done?.();
+    for (const waiting of [...this.waiting.values()]) {
+      if (waiting.settle) waiting.settle(["", 0, "DISCONNECTED", "The server closed while the call waited on another instance"]);
+      else waiting.done?.(); // a callAll: what it has
+    }
     for (const controller of this.serving.values()) controller.abort();
   }
 
