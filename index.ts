@@ -4,4 +4,5 @@ export * from "./client/index.ts";
 export { createServer } from "./server/createServer.ts";
 export { clientTopic } from "./server/adapter.ts";
 export type { Adapter, AdapterHost } from "./server/adapter.ts";
+export type { JsonValue, PresenceDiff, PresenceEntry, PresenceStore } from "./server/presence.ts";
 export type { ChatterServer, ServerClient, ServerOptions, ServerProcedure, ServerProcedures, BunSocket, BunServer, BunWebSocketHandler } from "./server/types.ts";

@@ -1,7 +1,8 @@
 // Fan-out through Redis: deliveries per second when one server publishes a burst to a
 // topic's subscribers, for one instance against two instances sharing the subscribers
 // through the Redis adapter (plus one instance with the adapter and no peer, the
-// adapter's own cost). One run, rounds interleaved, medians. Loopback only; starts its
+// adapter's own cost; and two instances with `recovery` across them, each publish numbered
+// and appended to the instance's log in Redis). One run, rounds interleaved, medians. Loopback only; starts its
 // own redis-server in a temp dir and kills every child at the end.
 //
 //   bun bench/redis-fanout.ts [--subscribers 200] [--messages 2000] [--rounds 5] [--json out.json]
@@ -36,6 +37,7 @@ async function instance() {
   const chatter = createServer({
     schema,
     adapter,
+    recovery: process.env.RECOVERY ? { window: 120_000 } : undefined,
     backpressureLimit: 16 * 1_048_576,
     procedures: {
       subscribe: ({ topic }, client) => client.subscribe(topic),
@@ -70,12 +72,15 @@ async function receiver(url: string, sockets: number) {
     Array.from({ length: sockets }, (_, i) => {
       const ws = new WebSocket(url);
       return new Promise<void>((resolve, reject) => {
-        ws.onopen = () => ws.send(JSON.stringify([0, 1, "subscribe", { topic: TOPIC }]));
+        ws.onopen = () => {
+          ws.send("[7,null]"); // HELLO: a server with recovery waits for it, one without answers it
+          ws.send(JSON.stringify([0, 1, "subscribe", { topic: TOPIC }]));
+        };
         ws.onerror = () => reject(new Error(`receiver socket ${i} failed`));
         ws.onclose = (event) => event.code !== 1000 && console.error(`receiver socket ${i} closed ${event.code} ${event.reason}`);
         ws.onmessage = (event) => {
           const data = event.data as string;
-          if (data.startsWith("[1,")) return void (count++, check());
+          if (data.startsWith("[1,") || data.startsWith("[15,")) return void (count++, check()); // a publish, or one numbered for recovery
           if (data.startsWith("[2,1")) resolve();
         };
       });
@@ -121,14 +126,19 @@ async function main() {
   const single = await startInstance({});
   const alone = await startInstance({ REDIS_URL: redisUrl, PREFIX: "alone:" }); // must not hear the pair
   const [a, b] = [await startInstance({ REDIS_URL: redisUrl }), await startInstance({ REDIS_URL: redisUrl })];
+  const recovering = { REDIS_URL: redisUrl, PREFIX: "recovery:", RECOVERY: "1" };
+  const [ra, rb] = [await startInstance(recovering), await startInstance(recovering)];
   const setups = [
     { name: "1 instance, no adapter", publisher: single, receivers: [await startReceiver(single, half), await startReceiver(single, subscribers - half)] },
     { name: "1 instance + Redis adapter", publisher: alone, receivers: [await startReceiver(alone, half), await startReceiver(alone, subscribers - half)] },
     { name: "2 instances through Redis", publisher: a, receivers: [await startReceiver(a, half), await startReceiver(b, subscribers - half)] },
+    { name: "2 instances, recovery across them", publisher: ra, receivers: [await startReceiver(ra, half), await startReceiver(rb, subscribers - half)] },
   ];
   const counts = [half, subscribers - half];
 
   const publishers = await Promise.all(setups.map((setup) => rawSocket(setup.publisher)));
+  for (const socket of publishers) socket.send("[7,null]");
+  await Bun.sleep(200); // the HELLO answers, before the rounds listen for theirs
   const results = setups.map(() => [] as number[]);
   const loops = setups.map(() => [] as number[]); // µs per publish on the publishing instance
   for (let round = -1; round < rounds; round++) {

@@ -1,73 +1,111 @@
-// `bun bench/streams.ts`: a one-way stream's items/s, Chatter (credit flow control) against
-// raw Bun sending the same JSON items in a loop, side by side, medians of 5 runs.
-// The tRPC subscription comparison the streams issue asks for is not here yet.
-import { z } from "zod";
-import { createClient } from "../client/index.ts";
-import { createSchema } from "../core/schema.ts";
-import { createServer } from "../server/index.ts";
+// `bun bench/streams.ts`: a one-way stream's items/s, side by side in one run: raw Bun (the
+// same JSON frames in a send loop that honours backpressure), Chatter at windows 16/64/256
+// and tRPC v11 subscriptions over its ws adapter. Each measurement starts a fresh server
+// process (streams-server.ts) and a separate consumer process (streams-client.ts), loopback
+// only: a warm-up stream, then `n` items `{ i, text }` counted as they arrive. Rounds are
+// interleaved (the order rotates); the table shows medians and the ratios to raw Bun and to
+// tRPC from this run, and each side's CPU per item. Raw Bun has no flow control; Chatter has
+// at most `window` items in flight, so a small window is bound by round trips (each process
+// waking the other up), not by CPU.
+//
+//   bun bench/streams.ts [--rounds 5] [--n 300000] [--systems raw,chatter16,chatter64,chatter256,trpc] [--baseline DIR]
+//
+// `--baseline DIR` adds "before" rows: Chatter from another copy of the repo (an A/B run).
+import { spawn, type ChildProcess } from "node:child_process";
+import { dirname } from "node:path";
 
-const N = 200_000;
-const item = (i: number) => ({ i, text: "token" });
-const schema = createSchema({ server: { items: { input: z.object({ n: z.number() }), stream: z.object({ i: z.number(), text: z.string() }) } } });
+const here = dirname(new URL(import.meta.url).pathname);
+const args = process.argv.slice(2);
+const option = (name: string) => {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? args[at + 1] : undefined;
+};
+const rounds = Number(option("rounds") ?? 5);
+const n = Number(option("n") ?? 300_000);
+const baseline = option("baseline");
+const WINDOWS = [16, 64, 256];
+const systems = option("systems")?.split(",") ?? ["raw", ...WINDOWS.map((w) => `chatter${w}`), "trpc"];
+if (baseline) systems.push(...systems.filter((s) => s.startsWith("chatter")).map((s) => `before${s.slice(7)}`));
+const name = (system: string) => {
+  const window = Number(system.replace(/^\D+/, ""));
+  if (system === "raw") return "raw Bun (backpressured send loop)";
+  if (system === "trpc") return "tRPC v11 subscription (ws adapter, wsLink)";
+  const who = system.startsWith("before") ? `Chatter from ${baseline}` : "Chatter";
+  return `${who}, window ${window}${window === 64 ? " (default)" : ""}`;
+};
 
-async function chatter(window: number): Promise<number> {
-  const chatterServer = createServer({
-    schema,
-    procedures: {
-      async *items({ n }) {
-        for (let i = 0; i < n; i++) yield item(i);
-      },
-    },
+const children = new Set<ChildProcess>();
+process.on("exit", () => children.forEach((child) => child.kill("SIGKILL")));
+
+/** Resolves with the first stdout line that starts with `prefix`; rejects on exit or after `ms`. */
+function line(command: string[], prefix: string, ms: number, env: NodeJS.ProcessEnv): { child: ChildProcess; found: Promise<string> } {
+  const child = spawn(command[0]!, command.slice(1), { stdio: ["ignore", "pipe", "pipe"], cwd: here, env });
+  children.add(child);
+  child.on("exit", () => children.delete(child));
+  const found = new Promise<string>((resolve, reject) => {
+    let out = "";
+    let err = "";
+    const timer = setTimeout(() => reject(new Error(`no "${prefix}" within ${ms} ms; stderr: ${err.slice(-500)}`)), ms);
+    child.stderr!.on("data", (d) => (err += d));
+    child.stdout!.on("data", (d) => {
+      out += d;
+      const hit = out.split("\n").find((l) => l.startsWith(prefix));
+      if (hit) clearTimeout(timer), resolve(hit.slice(prefix.length).trim());
+    });
+    child.on("exit", (code) => (clearTimeout(timer), reject(new Error(`exited with ${code}; stderr: ${err.slice(-800)}`))));
   });
-  const bun = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (req, srv) => (chatterServer.upgrade(req, srv) ? undefined : new Response("", { status: 400 })), websocket: chatterServer.handler });
-  const client = createClient({ url: `ws://127.0.0.1:${bun.port}`, schema, heartbeat: false });
-  const started = performance.now();
-  let count = 0;
-  for await (const _ of client.stream("items", { n: N }, { window })) count++;
-  const rate = count / ((performance.now() - started) / 1000);
-  client.close();
-  bun.stop(true);
-  return rate;
+  return { child, found };
 }
 
-async function raw(): Promise<number> {
-  const bun = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    fetch: (req, srv) => (srv.upgrade(req) ? undefined : new Response("", { status: 400 })),
-    websocket: {
-      message(ws) {
-        for (let i = 0; i < N; i++) ws.send(JSON.stringify([12, 1, item(i)]));
-        ws.send("[13,1]");
-      },
-    },
-  });
-  const ws = new WebSocket(`ws://127.0.0.1:${bun.port}`);
-  await new Promise((resolve) => (ws.onopen = resolve));
-  const started = performance.now();
-  let count = 0;
-  await new Promise<void>((resolve) => {
-    ws.onmessage = (event) => {
-      const frame = JSON.parse(event.data as string);
-      if (frame[0] === 13) resolve();
-      else count++;
-    };
-    ws.send("go");
-  });
-  const rate = count / ((performance.now() - started) / 1000);
-  ws.close();
-  bun.stop(true);
-  return rate;
+async function measure(system: string): Promise<{ rate: number; serverNs: number; clientNs: number }> {
+  const kind = system.replace(/\d+$/, "").replace("before", "chatter");
+  const env = { ...process.env, CHATTER_ROOT: system.startsWith("before") ? baseline : undefined };
+  const server = line([process.execPath, "streams-server.ts", kind], "READY ", 15_000, env);
+  try {
+    const port = await server.found;
+    const params = { n, warmup: Math.min(n, 50_000), window: Number(system.replace(/^\D+/, "")) || undefined };
+    const client = line([process.execPath, "streams-client.ts", kind, port, String(server.child.pid), JSON.stringify(params)], "RESULT ", 130_000, env);
+    try {
+      return JSON.parse(await client.found);
+    } finally {
+      client.child.kill("SIGKILL");
+    }
+  } finally {
+    server.child.kill("SIGKILL");
+  }
 }
 
-const median = (xs: number[]) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-const runs: Record<string, number[]> = { raw: [], "chatter window 16": [], "chatter window 64 (default)": [], "chatter window 256": [] };
-for (let round = 0; round < 5; round++) {
-  runs.raw!.push(await raw());
-  runs["chatter window 16"]!.push(await chatter(16));
-  runs["chatter window 64 (default)"]!.push(await chatter(64));
-  runs["chatter window 256"]!.push(await chatter(256));
+const results: Record<string, { rate: number; serverNs: number; clientNs: number }[]> = {};
+console.log(`stream bench: ${n.toLocaleString()} items per run, ${rounds} interleaved rounds, server and consumer in separate processes`);
+for (let round = 0; round < rounds; round++) {
+  for (let i = 0; i < systems.length; i++) {
+    const system = systems[(i + round) % systems.length]!;
+    try {
+      (results[system] ??= []).push(await measure(system));
+    } catch (error) {
+      console.error(`  ${system}: ${(error as Error).message}`);
+    }
+    process.stdout.write(".");
+  }
+  console.log(` round ${round + 1}/${rounds}`);
 }
-const base = median(runs.raw!);
-console.log(`| system | items/s (${N.toLocaleString()} items, median of 5) | vs raw Bun |\n| --- | --- | --- |`);
-for (const [name, rates] of Object.entries(runs)) console.log(`| ${name} | ${Math.round(median(rates)).toLocaleString()} | ${(median(rates) / base).toFixed(2)}× |`);
+
+const median = (xs: number[]) => {
+  const v = [...xs].sort((a, b) => a - b);
+  const mid = v.length >> 1;
+  return v.length % 2 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2;
+};
+const med = (system: string, pick: "rate" | "serverNs" | "clientNs") => (results[system]?.length ? median(results[system]!.map((r) => r[pick])) : NaN);
+const ratio = (a: number, b: number) => (Number.isFinite(a / b) ? `${(a / b).toFixed(2)}×` : "—");
+const k = (x: number) => (Number.isFinite(x) ? `${Math.round(x / 1000).toLocaleString()}k` : "—");
+const spread = (system: string) => {
+  const rates = results[system]?.map((r) => r.rate) ?? [];
+  return rates.length ? `${k(Math.min(...rates))}–${k(Math.max(...rates))}` : "—";
+};
+console.log(`\n| system | items/s (median) | range | vs raw Bun | vs tRPC | CPU/item server · consumer |\n| --- | ---: | ---: | ---: | ---: | ---: |`);
+for (const system of systems) {
+  const rate = med(system, "rate");
+  const cpu = `${Math.round(med(system, "serverNs"))} · ${Math.round(med(system, "clientNs"))} ns`;
+  console.log(`| ${name(system)} | ${k(rate)} | ${spread(system)} | ${ratio(rate, med("raw", "rate"))} | ${ratio(rate, med("trpc", "rate"))} | ${cpu} |`);
+}
+process.exit(0);

@@ -22,8 +22,11 @@ const CLOSE_CLIENT = 4000;
 class Client implements ChatterClient<Schema> {
   status: ClientStatus = "connecting";
   recovered = false;
-  /** From a server with `recovery`: the token that takes this session back after a drop, and the last SEQ received. */
-  private session: { token: string; seq: number } | undefined;
+  /**
+   * From a server with `recovery`: the token that takes this session back after a drop, and the
+   * last SEQ received; across instances, the last of each origin (the instance that numbered it).
+   */
+  private session: { token: string; seq: number; origins?: Map<string, number> } | undefined;
   readonly schema: Schema;
   private readonly peer: Peer;
   private ws: WebSocketLike | undefined;
@@ -175,7 +178,8 @@ class Client implements ChatterClient<Schema> {
   private async greet(ws: WebSocketLike): Promise<void> {
     const { params } = this.options;
     const session = this.session;
-    const hello = (value: unknown) => `[${HELLO},${json(value ?? null)}${session ? `,${JSON.stringify(session.token)},${session.seq}` : ""}]`;
+    const last = session?.origins?.size ? JSON.stringify(Object.fromEntries(session.origins)) : session?.seq;
+    const hello = (value: unknown) => `[${HELLO},${json(value ?? null)}${session ? `,${JSON.stringify(session.token)},${last}` : ""}]`;
     if (params === undefined) {
       ws.send(hello(null));
       return session ? undefined : this.opened(false);
@@ -199,10 +203,24 @@ class Client implements ChatterClient<Schema> {
     this.opened(recovered === 1 && fresh);
   }
 
-  /** `[SEQ, n, frame]`: the frame the engine handles next is number `n` of this session. */
-  private sequenced(frame: unknown[]): void {
+  /** `[SEQ, n, frame, origin?]`: the frame the engine handles next is number `n` of this session (of `origin`'s frames). */
+  private sequenced(frame: unknown[]): false | undefined {
     const n = frame[1] as number; // a positive integer: the engine checked it
-    if (this.session && n > this.session.seq) this.session.seq = n;
+    const origin = frame[3] as string | undefined;
+    if (!this.session) return;
+    if (origin === undefined) {
+      if (n > this.session.seq) this.session.seq = n;
+      return;
+    }
+    // Each origin's frames come in its order, the replay's too: one not past the last is a frame
+    // that reached the recovering instance live as well as from its log. It is dropped.
+    const origins = (this.session.origins ??= new Map());
+    const last = origins.get(origin);
+    if (last !== undefined && n <= last) return false;
+    // Least recently heard first: past 64 origins (instances restarted during a long session) the stalest is forgotten.
+    origins.delete(origin);
+    if (origins.size >= 64) origins.delete(origins.keys().next().value!);
+    origins.set(origin, n);
   }
 
   private opened(recovered: boolean): void {

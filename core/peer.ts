@@ -72,8 +72,8 @@ export interface PeerEvents {
   report(error: unknown, procedure?: string): void;
   /** The other end broke the protocol (the server closes the socket; a client reports it). */
   violation(message: string): void;
-  /** A frame that is the connection's business, not the engine's: HELLO, GOAWAY, and (to a client) cache updates. */
-  control(kind: ControlKind, frame: unknown[]): void;
+  /** A frame that is the connection's business, not the engine's: HELLO, GOAWAY, and (to a client) cache updates and SEQ (false: skip its frame). */
+  control(kind: ControlKind, frame: unknown[]): void | false;
 }
 
 /** What the engine needs of the connection it serves: one object, so a connection's engine holds one reference. */
@@ -482,7 +482,7 @@ export class Peer implements StreamHost {
         return;
       case HELLO:
       case GOAWAY:
-        return this.host.control(msg[0], msg);
+        return void this.host.control(msg[0], msg);
       case STREAM:
         return this.onStream(msg);
       case ITEM:
@@ -495,14 +495,15 @@ export class Peer implements StreamHost {
       case INVALIDATE:
       case SET_DATA:
         if (this.config.isServer) return this.violation("cache updates are sent by the server only");
-        return this.host.control(msg[0], msg);
+        return void this.host.control(msg[0], msg);
       case SEQ: {
         const inner = msg[2];
         if (this.config.isServer) return this.violation("SEQ is sent by the server only");
-        if (!isValidId(msg[1]) || !Array.isArray(inner) || (inner[0] !== NOTIFY && inner[0] !== INVALIDATE && inner[0] !== SET_DATA)) {
-          return this.violation("SEQ needs a number and a NOTIFY, INVALIDATE or SET_DATA frame");
+        // The origin, across instances, is the instance that numbered it (see docs/recovery.md).
+        if (!isValidId(msg[1]) || !Array.isArray(inner) || (inner[0] !== NOTIFY && inner[0] !== INVALIDATE && inner[0] !== SET_DATA) || (msg.length > 3 && typeof msg[3] !== "string")) {
+          return this.violation("SEQ needs a number, a NOTIFY, INVALIDATE or SET_DATA frame, and an origin (a string) if any");
         }
-        this.host.control(SEQ, msg);
+        if (this.host.control(SEQ, msg) === false) return; // a frame the client already had (a recovery's boundary)
         return this.handle(inner);
       }
       default:
@@ -633,7 +634,7 @@ export class Peer implements StreamHost {
     const handler = def && this.host.find(name);
     if (!handler) return void this.write(errorFrame(id, new ChatterError("NOT_FOUND", `No procedure "${short(name)}"`)));
     if (!def.stream) return void this.write(errorFrame(id, new ChatterError("NOT_FOUND", `"${short(name)}" is not a stream: call it`)));
-    const task = new Outbound(id, name, credit);
+    const task = new Outbound(id, name, credit, (frame) => void this.write(frame));
     running.set(id, task);
     validate(
       def.input,
@@ -661,6 +662,7 @@ export class Peer implements StreamHost {
     }
     let failure: unknown;
     let ended = false;
+    const what = `An item of "${short(task.name)}"`;
     try {
       while (!task.cancelled) {
         if (task.credit === 0) {
@@ -676,9 +678,8 @@ export class Peer implements StreamHost {
         const parsed = this.config.isServer ? schema["~standard"].validate(step.value) : { value: step.value };
         const item: Checked = parsed instanceof Promise ? await parsed : parsed; // no extra await for a synchronous validator
         if (item.issues) throw invalid("BAD_OUTPUT", task.name, item.issues);
-        const frame = encodeFrame(() => `[${ITEM},${task.id},${json(item.value)}]`, `An item of "${short(task.name)}"`, "INTERNAL", this.config.maxPayload);
-        task.credit--;
-        this.write(frame);
+        const frame = encodeFrame(() => `[${ITEM},${task.id},${json(item.value)}]`, what, "INTERNAL", this.config.maxPayload);
+        task.hold(frame);
       }
     } catch (error) {
       failure = error ?? new ChatterError("INTERNAL");
@@ -690,6 +691,7 @@ export class Peer implements StreamHost {
         failure ??= error;
       }
     }
+    task.release(); // the items before the end or the failure
     if (failure !== undefined) return this.failTask(task, failure);
     if (this.finish(task)) this.write(`[${END},${task.id}]`);
   }

@@ -19,7 +19,8 @@ export const PING = 5;
 export const PONG = 6;
 /**
  * `[HELLO, params, session?, seq?]`: the client's first frame on every socket: its `params`
- * (null without) and the session to recover, if any (its token and the last SEQ it received).
+ * (null without) and the session to recover, if any (its token and the last SEQ it received:
+ * a number, or across instances `{ origin: n }`, the last of each origin).
  * The client waits for the answer only when it sent params or a session. The server answers
  * `[HELLO]` once they pass, or, with recovery on, `[HELLO, token, recovered, seq]`: the
  * session's new token, whether the old session was recovered, and where its SEQs start.
@@ -47,9 +48,10 @@ export const END = 13;
 export const CREDIT = 14;
 
 /**
- * `[SEQ, n, frame]` (server → client, with recovery on): `frame` (a NOTIFY, INVALIDATE or
- * SET_DATA) is number `n` of the session's recoverable frames; a recovering client names
- * the last `n` it received, and the server replays what came after.
+ * `[SEQ, n, frame, origin?]` (server → client, with recovery on): `frame` (a NOTIFY, INVALIDATE
+ * or SET_DATA) is number `n` of the session's recoverable frames; a recovering client names
+ * the last `n` it received, and the server replays what came after. Across instances `origin`
+ * names the instance that numbered it; each origin's `n` only grows, so a client drops one it had.
  */
 export const SEQ = 15;
 

@@ -42,23 +42,31 @@ export type NormalizeAll<D extends ProcedureDefinitions> = { readonly [K in keyo
 export type Procedures = { readonly [name: string]: Procedure };
 
 /** Both sides' procedures. `$types` is never read at run time: it only carries types. */
-export interface Schema<S extends Procedures = Procedures, C extends Procedures = Procedures> {
+export interface Schema<S extends Procedures = Procedures, C extends Procedures = Procedures, M extends SchemaLike | undefined = SchemaLike | undefined> {
   readonly server: S;
   readonly client: C;
+  /** What a presence meta is (`client.track(topic, meta)`); absent, any JSON value. */
+  readonly presence?: M;
 }
 
 /**
  * Declares the procedures each side implements. Throws, naming the side and the
  * procedure, when a definition is not a procedure or a shape of schemas.
  */
-export function createSchema<S extends ProcedureDefinitions = {}, C extends ProcedureDefinitions = {}>(definition: {
+export function createSchema<S extends ProcedureDefinitions = {}, C extends ProcedureDefinitions = {}, M extends SchemaLike | undefined = undefined>(definition: {
   server?: S;
   client?: C;
-}): Schema<NormalizeAll<S>, NormalizeAll<C>> {
-  return {
+  /** The schema of a presence meta, checked on the server by `client.track`. */
+  presence?: M;
+}): Schema<NormalizeAll<S>, NormalizeAll<C>, M> {
+  const schema = {
     server: normalizeSide("server", definition?.server) as NormalizeAll<S>,
     client: normalizeSide("client", definition?.client) as NormalizeAll<C>,
   };
+  const presence = definition?.presence;
+  if (presence === undefined) return schema;
+  if (!isStandardSchema(presence)) throw new TypeError(`createSchema: "presence" is not a schema (expected a Standard Schema such as a Zod, Valibot or ArkType schema)`);
+  return { ...schema, presence };
 }
 
 function normalizeSide(side: string, definitions: unknown): Procedures {

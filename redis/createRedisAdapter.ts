@@ -11,9 +11,11 @@
 // While Redis is unreachable each instance works alone: local publishes are delivered,
 // forwards are dropped (counted, reported through `onError`, never replayed), and the
 // adapter reconnects with backoff, then resubscribes every topic that has subscribers.
-import type { Adapter, AdapterHost } from "../server/adapter.ts";
+import type { Adapter, AdapterHost, RecoveryStore, RecoveryStoreOptions } from "../server/adapter.ts";
 import { ChatterError } from "../core/errors.ts";
 import { background, backoff, Liveness, tickOf } from "../core/liveness.ts";
+import { RedisPresence } from "./presence.ts";
+import { RedisRecoveryStore } from "./sessions.ts";
 
 
 export interface RedisAdapterOptions {
@@ -31,6 +33,8 @@ export interface RedisAdapterOptions {
   connectionTimeout?: number;
   /** Publishes sent to Redis and not yet acknowledged; more are dropped (and counted) while Redis lags. @default 100_000 */
   maxInFlight?: number;
+  /** Ms after an instance's last presence refresh (every third of it) before its tracked clients leave: how fast a crashed instance's members go. @default 10_000 */
+  presenceTimeout?: number;
 }
 
 export type RedisAdapterStatus = "connecting" | "connected" | "reconnecting" | "closed";
@@ -111,11 +115,14 @@ class RedisPubSub implements RedisAdapter {
   private inFlight = 0;
   private readonly maxInFlight: number;
   private readonly reconnected: (() => void)[] = [];
+  /** Presence in Redis (redis/presence.ts). */
+  readonly presence: RedisPresence;
 
   constructor(options: RedisAdapterOptions) {
     this.url = options.url ?? (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.REDIS_URL ?? "redis://127.0.0.1:6379";
     this.prefix = options.prefix ?? "chatter:";
     this.maxInFlight = options.maxInFlight ?? 100_000;
+    this.presence = new RedisPresence(this, { prefix: this.prefix, timeout: options.presenceTimeout ?? 10_000 });
     this.pub = new Link(this.url, options, {
       up: (_, again) => {
         if (again) {
@@ -234,6 +241,12 @@ class RedisPubSub implements RedisAdapter {
 
   onReconnect(listener: () => void): void {
     this.reconnected.push(listener);
+  }
+
+  /** Sessions and the log of recoverable frames in Redis (redis/sessions.ts), for `recovery` across instances. */
+  recoveryStore(options: RecoveryStoreOptions): RecoveryStore {
+    const link = { command: (name: string, args: string[]) => this.command(name, args), onReconnect: (listener: () => void) => this.onReconnect(listener), report: (error: unknown) => this.host?.report(error) };
+    return new RedisRecoveryStore(link, this.prefix, options);
   }
 
   ready(timeout = 10_000): Promise<void> {

@@ -4,6 +4,9 @@
 // Bun's native publish as they are, so no instance does per-subscriber work in JS.
 // The Redis adapter (`@manyducks.co/chatter/redis`) is one; tests may write others.
 
+import type { PresenceStore } from "./presence.ts";
+export type { PresenceHost, PresenceStore, StoredEntry } from "./presence.ts";
+
 /** What a server gives the adapter it is attached to. */
 export interface AdapterHost {
   /** Publishes a frame that came from another instance to this instance's subscribers of `topic`. */
@@ -35,6 +38,73 @@ export interface Adapter {
    * (0 when none, or when it could not be sent: then report why); it must not reject.
    */
   send?(topic: string, message: string): Promise<number>;
+  /**
+   * Optional, for `recovery` across instances: the store that keeps sessions and the log of
+   * recoverable frames where every instance reads them (see docs/recovery.md). Called once,
+   * by `createServer`, when it has `recovery`; without it each instance recovers its own.
+   */
+  recoveryStore?(options: RecoveryStoreOptions): RecoveryStore;
+  /** Optional: where presence (`client.track`) lives across instances; without it, each instance lists its own. */
+  readonly presence?: PresenceStore;
+}
+
+export interface RecoveryStoreOptions {
+  /** ms a dropped session is kept. */
+  readonly window: number;
+  /** Frames each instance's log keeps. */
+  readonly maxMessages: number;
+}
+
+/** One logged frame: number `k` of its origin (an epoch marker has no frame). */
+export interface LogEntry {
+  readonly k: number;
+  readonly topic: string;
+  /** The SEQ frame as it was sent. */
+  readonly frame: string;
+  /** The sender of a `client.publish` (it does not receive its own). */
+  readonly from: string | undefined;
+  /** Set on the marker an instance logs when the store lost its data: what came before it is gone. */
+  readonly epoch: string | undefined;
+}
+
+/**
+ * Sessions and the log, shared by every instance. Each instance (origin) numbers what it
+ * sends; the store logs it under the origin and learns the other origins' latest numbers.
+ */
+export interface RecoveryStore {
+  /** This instance's name in SEQ frames: 8 URL-safe characters. */
+  readonly origin: string;
+  /** The store's generation: changes when it lost its data (a restart); sessions remember the one they began in. */
+  readonly epoch: string | undefined;
+  /** The latest number known of each origin (heard or polled): marks taken at a subscribe. */
+  readonly known: ReadonlyMap<string, number>;
+  /** The last number this origin gave. */
+  readonly current: number;
+  /** The next number of this origin. */
+  next(): number;
+  /** Logs this origin's frame `k` (async, unawaited: a failed append is a gap `read` reports). */
+  append(k: number, topic: string, frame: string, from: string | undefined): void;
+  /** Frame `k` of `origin` reached this instance. */
+  heard(origin: string, k: number): void;
+  /**
+   * The entries of `origin`'s log after `after`, at most `count`; undefined when some are gone
+   * (trimmed, lost, more than `count`). An epoch marker equal to `epoch` may stand for what is before it.
+   */
+  read(origin: string, after: number, count: number, epoch: string | undefined): Promise<LogEntry[] | undefined>;
+  /**
+   * Writes a session under `id` for token hash `hash`, kept `ttl` ms. `create` writes whatever is
+   * there; otherwise only over the same hash: "taken" when another token holds it, "gone" when none does.
+   * `record` undefined deletes it (same rule).
+   */
+  save(id: string, hash: string, record: string | undefined, ttl: number, create: boolean): Promise<"ok" | "taken" | "gone">;
+  /** Takes the session `hash` names (single-use): rewrites it under `next`, kept `ttl` ms, and resolves to its record. */
+  take(id: string, hash: string, next: string, ttl: number): Promise<string | undefined>;
+  /** Extends the live sessions' expiry; resolves to each one's outcome, as `save`. */
+  refresh(sessions: readonly (readonly [id: string, hash: string])[], ttl: number): Promise<("ok" | "taken" | "gone")[]>;
+  /** Calls `listener` when the store comes back having lost its data: every session is gone. */
+  onReset(listener: () => void): void;
+  /** Stops its timers; `close` of the adapter ends its connection. */
+  close(): void;
 }
 
 /**

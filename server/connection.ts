@@ -10,7 +10,9 @@ import type { StreamOptions } from "../core/streams.ts";
 import type { CallOptions, MaybePromise, ProcedureContext } from "../core/types.ts";
 import { clientTopic, type Interest } from "./adapter.ts";
 import type { Cluster } from "./cluster.ts";
+import type { Presence } from "./presence.ts";
 import type { Recovery, Session } from "./recovery.ts";
+import type { SharedRecovery } from "./sharedRecovery.ts";
 import { isTopic, subscribableTopic, topicOf } from "./topic.ts";
 import type { BunServer, BunSocket, ServerClient, State } from "./types.ts";
 
@@ -24,8 +26,12 @@ export interface ServerCore {
   readonly interest: Interest | undefined;
   /** Calls to clients on any instance (`server.call`, `callAll`). */
   readonly cluster: Cluster;
+  /** Who is tracked in which topic (`track`), on this instance and through the adapter's store. */
+  readonly presence: Presence;
   /** Set with `recovery`: the log of recoverable frames and the dropped sessions. */
   readonly recovery: Recovery | undefined;
+  /** Set instead with `recovery` and an adapter that keeps sessions: recovery on any instance. */
+  readonly shared: SharedRecovery | undefined;
   report(error: unknown, procedure?: string, client?: Connection): void;
   /** Validates and encodes a NOTIFY once, then hands it to `send` (throws at once for a synchronous validator). */
   notify(name: string, input: unknown, send: (frame: string) => void): void;
@@ -70,10 +76,13 @@ export class Connection implements ServerClient, PeerHost {
   private engine: Peer | undefined;
   /** Set when the server has a heartbeat. */
   liveness: Liveness | undefined;
-  private store: State | undefined;
+  /** The `get`/`set` state (read and restored by recovery across instances). */
+  store: State | undefined;
   private helloTimer: ReturnType<typeof setTimeout> | undefined;
   /** Set with `recovery` once admitted. */
   session: Session | undefined;
+  /** A frame came since recovery across instances last looked (its marks move on only for a client that is there). */
+  spoke = false;
 
   constructor(
     private readonly core: ServerCore,
@@ -81,7 +90,7 @@ export class Connection implements ServerClient, PeerHost {
     public id: string,
     state: State | undefined,
   ) {
-    this.phase = core.authenticate || core.recovery ? "hello" : "open";
+    this.phase = core.authenticate || core.recovery || core.shared ? "hello" : "open";
     // An upgrade's `undefined` field leaves the default in place rather than hiding it.
     if (state) for (const key of Object.keys(state)) if (state[key] !== undefined) (this.store ??= Object.create(null) as State)[key] = state[key];
   }
@@ -104,15 +113,26 @@ export class Connection implements ServerClient, PeerHost {
   /** Subscribes to a checked topic (the server's own `clientTopic` included). */
   join(topic: string): Promise<void> {
     this.ws.subscribe(topic);
-    if (this.session && !this.session.topics?.has(topic)) (this.session.topics ??= new Map()).set(topic, this.core.recovery!.current);
+    const shared = this.core.shared;
+    let saved: Promise<void> | undefined;
+    if (this.session && !this.session.topics?.has(topic)) {
+      (this.session.topics ??= new Map()).set(topic, shared ? shared.mark() : this.core.recovery!.current);
+      saved = shared?.touch(this); // across instances the session's topics are in the store before the subscribe resolves
+    }
     // After its close Bun ignores a subscribe: count only what Bun holds.
-    if (this.core.interest && this.ws.isSubscribed(topic)) return this.core.interest.add(this, topic) ?? SUBSCRIBED;
-    return SUBSCRIBED;
+    const heard = this.core.interest && this.ws.isSubscribed(topic) ? this.core.interest.add(this, topic) : undefined;
+    return saved ? Promise.all([heard, saved]).then(() => {}) : (heard ?? SUBSCRIBED);
   }
   unsubscribe(topic: string): void {
     this.ws.unsubscribe(subscribableTopic(topic));
-    this.session?.topics?.delete(topic);
+    if (this.session?.topics?.delete(topic)) void this.core.shared?.touch(this);
     this.core.interest?.remove(this, topic);
+  }
+  track(topic: string, meta: unknown): Promise<void> {
+    return this.core.presence.track(this, topic, meta);
+  }
+  untrack(topic: string): void {
+    this.core.presence.untrack(this, topic);
   }
   isSubscribed(topic: string): boolean {
     return isTopic(topic) && this.ws.isSubscribed(topic); // no topic Chatter takes has that name
@@ -142,6 +162,7 @@ export class Connection implements ServerClient, PeerHost {
   }
   set(key: string, value: unknown): void {
     (this.store ??= Object.create(null) as State)[key] = value;
+    if (this.session) void this.core.shared?.touch(this);
   }
   close(code?: number, reason?: string): void {
     this.engine?.flush(); // what was written before the close goes out first
@@ -159,6 +180,7 @@ export class Connection implements ServerClient, PeerHost {
   }
 
   receive(data: string): void {
+    this.spoke = true;
     if (this.phase === "closed") return;
     if (this.phase !== "hello" && this.phase !== "authenticating") return this.peer.receive(data);
     // Until `authenticate` accepts it, a client may send one frame: its HELLO.
@@ -182,7 +204,9 @@ export class Connection implements ServerClient, PeerHost {
     clearTimeout(this.helloTimer);
     this.engine?.disconnect(new ChatterError("DISCONNECTED", `Client ${this.id} disconnected`), true);
     // A drop, not a close either end chose: the session waits for the client's next socket.
-    if (this.session && admitted && RECOVERABLE.has(code)) {
+    // Across instances a shutdown's close is one too: the client comes back on another instance.
+    if (this.core.shared) this.core.shared.closed(this, admitted && (RECOVERABLE.has(code) || code === CLOSE_RESTART));
+    else if (this.session && admitted && RECOVERABLE.has(code)) {
       this.core.recovery!.keep({ id: this.id, session: this.session, store: this.store, own: clientTopic(this.id) });
     }
   }
@@ -233,7 +257,7 @@ export class Connection implements ServerClient, PeerHost {
       this.phase = "leaving";
       return this.peer.whenIdle(() => this.close(CLOSE_RESTART, "server shutting down"));
     }
-    if (this.phase === "open" && !this.core.recovery) return void this.peer.write(HELLO_FRAME); // nothing to check
+    if (this.phase === "open" && !this.core.recovery && !this.core.shared) return void this.peer.write(HELLO_FRAME); // nothing to check
     if (this.phase !== "authenticating") return this.peer.violation("unexpected HELLO");
     if (!this.core.authenticate) return this.admit(frame);
     let verdict: MaybePromise<boolean | void>;
@@ -251,8 +275,9 @@ export class Connection implements ServerClient, PeerHost {
   /** `hello` is the client's `[HELLO, params, token?, lastSeq?]`. */
   private admit(hello: unknown[]): void {
     if (this.phase !== "authenticating") return; // closed meanwhile
-    this.phase = "open";
-    clearTimeout(this.helloTimer);
+    // Across instances the session is read from the store: the socket stays "authenticating" (one HELLO, nothing else) until then.
+    if (this.core.shared) return void this.core.shared.admit(this, hello);
+    this.open();
     const recovery = this.core.recovery;
     if (!recovery) {
       this.peer.write(HELLO_FRAME);
@@ -274,7 +299,14 @@ export class Connection implements ServerClient, PeerHost {
       (this.session.topics ??= new Map()).set(topic, since);
       void this.join(topic);
     }
+    this.core.presence.restore(this, kept.session.presence);
     for (const frame of missed) this.peer.write(frame);
+  }
+
+  /** Past HELLO: the client's frames are served. */
+  open(): void {
+    this.phase = "open";
+    clearTimeout(this.helloTimer);
   }
 
   /**

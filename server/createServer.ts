@@ -13,7 +13,9 @@ import { clientTopic, Interest } from "./adapter.ts";
 import { Cluster } from "./cluster.ts";
 import { Connection, type ServerCore } from "./connection.ts";
 import { connectionId, ID_LENGTH } from "./id.ts";
+import { Presence } from "./presence.ts";
 import { Recovery } from "./recovery.ts";
+import { SharedRecovery } from "./sharedRecovery.ts";
 import { createHandler, originCheck } from "./handler.ts";
 import { topicOf } from "./topic.ts";
 import type { BunServer, ChatterServer, ServerClient, ServerOptions, ServerProcedures, State } from "./types.ts";
@@ -63,9 +65,11 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
     for (const listener of listeners) listener.publish(topic, frame);
   };
 
-  const recovery = options.recovery ? new Recovery(options.recovery) : undefined;
+  // With an adapter that keeps sessions (Redis), a client recovers on any instance; else on the one it left.
+  const shared = options.recovery ? SharedRecovery.over(options.adapter, options.recovery) : undefined;
+  const recovery = options.recovery && !shared ? new Recovery(options.recovery) : undefined;
   /** With `recovery`, a frame for `topic` is numbered and logged once, whoever receives it. */
-  const numbered = (topic: string, frame: string, from?: string) => (recovery ? recovery.record(topic, frame, from) : frame);
+  const numbered = (topic: string, frame: string, from?: string) => (shared ? shared.record(topic, frame, from) : recovery ? recovery.record(topic, frame, from) : frame);
 
   const config = {
     local: schema.server,
@@ -78,6 +82,7 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
   };
   const interest = options.adapter && new Interest(options.adapter, (error) => report(error));
   const cluster = new Cluster({ config, clients, interest, report });
+  const presence = new Presence(schema.presence, options.adapter?.presence, options.onPresence as never, (error) => report(error, "presence"));
 
   const core: ServerCore = {
     config,
@@ -86,7 +91,9 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
     authenticate: options.authenticate,
     interest,
     recovery,
+    shared,
     cluster,
+    presence,
     report,
     notify(name, input, send) {
       const def = own(schema.client, name);
@@ -137,6 +144,8 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
       hook(options.onConnect, client);
     },
     direct(client, frame) {
+      // A dropped client's own frames go to its topic: across instances it may be back elsewhere.
+      if (shared && client.phase === "closed") return core.broadcast(clientTopic(client.id), frame);
       client.peer.write(numbered(clientTopic(client.id), frame));
     },
     takeOver(token) {
@@ -144,6 +153,7 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
       if (live?.session?.token !== token) return;
       clients.delete(live.id); // before the new socket takes the id
       live.drop();
+      presence.drop(live); // before the new socket takes its metas back
       hook(options.onDisconnect, live, { code: CLOSE_GOING_AWAY, reason: "the session moved to a new connection" });
     },
     hold(client) {
@@ -159,12 +169,13 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
         // Sockets of the other listeners: `ws.publish` reaches only its own server's.
         if (listeners.size > 1) for (const listener of listeners) if (listener !== from.server) listener.publish(topic, out);
       }
-      core.interest?.publish(topic, frame); // each instance numbers what it delivers
+      core.interest?.publish(topic, shared ? out : frame); // numbered by its origin across instances; else each instance numbers what it delivers
     },
   };
+  shared?.attach(core);
   options.adapter?.attach({
     // "{" starts another instance's control message (server.call, callAll), "[" a frame.
-    deliver: (topic, frame) => (frame.charCodeAt(0) === 123 ? cluster.receive(frame) : deliver(topic, numbered(topic, frame))),
+    deliver: (topic, frame) => (frame.charCodeAt(0) === 123 ? cluster.receive(frame) : deliver(topic, shared?.received(topic, frame) ?? numbered(topic, frame))),
     report: (error) => report(error),
   });
   cluster.listen();
@@ -187,6 +198,7 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
       // A session taken over by a new socket left `clients` to that socket already.
       const wasClient = clients.get(client.id) === client && clients.delete(client.id);
       core.interest?.drop(client);
+      presence.drop(client);
       reports.end(client); // what its flood held back, counted
       if (wasClient) hook(options.onDisconnect, client, { code, reason });
       if (draining && !connections.size) draining.end();
@@ -198,11 +210,21 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
 
   const startDraining = (): { done: Promise<void>; end: () => void } => {
     let end!: () => void;
+    let ended = false;
     const done = new Promise<void>((resolve) => {
       end = () => {
-        cluster.close();
-        core.interest?.close();
-        resolve();
+        // Once: Bun runs the close handler inside `ws.close()`, so `close()` may get here twice.
+        if (ended) return;
+        ended = true;
+        const finish = () => {
+          cluster.close();
+          core.interest?.close();
+          resolve();
+        };
+        // The sessions' last writes, and presence's (at most a second), reach Redis before the adapter closes.
+        const last = [shared?.close(), presence.close()].filter(Boolean);
+        if (last.length) void Promise.all(last).then(finish);
+        else finish();
       };
     });
     return { done, end };
@@ -233,6 +255,9 @@ export function createServer<TSchema extends Schema, TProcedures extends ServerP
     },
     call(id: string, name: string, input?: unknown, callOptions?: CallOptions) {
       return cluster.call(id, name, input, callOptions);
+    },
+    presence(topic: string) {
+      return presence.list(topic);
     },
     callAll(topic: string, name: string, input?: unknown, callOptions?: CallOptions) {
       return cluster.callAll(topic, name, input, callOptions);

@@ -8,7 +8,8 @@ export type { CallOptions, ProcedureContext, InputOf, OutputOf, ParsedInputOf, J
 export type { StreamOptions } from "../core/streams.ts";
 export { createServer } from "./createServer.ts";
 export { clientTopic } from "./adapter.ts";
-export type { Adapter, AdapterHost } from "./adapter.ts";
+export type { Adapter, AdapterHost, LogEntry, RecoveryStore, RecoveryStoreOptions } from "./adapter.ts";
 export type { CallAllEntry } from "./cluster.ts";
+export type { JsonValue, PresenceDiff, PresenceEntry, PresenceHost, PresenceStore, StoredEntry } from "./presence.ts";
 export type { RecoveryOptions } from "./recovery.ts";
-export type { ChatterServer, ServerClient, ServerOptions, ServerProcedure, ServerProcedures, BunSocket, BunServer, BunWebSocketHandler } from "./types.ts";
+export type { ChatterServer, Meta, MetaInput, ServerClient, ServerOptions, ServerProcedure, ServerProcedures, BunSocket, BunServer, BunWebSocketHandler } from "./types.ts";

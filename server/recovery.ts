@@ -22,15 +22,20 @@ export interface RecoveryOptions {
   maxSessions?: number;
 }
 
+/** Where a subscription began across instances (server/sharedRecovery.ts): each origin's latest number known then. */
+export type Marks = Readonly<Record<string, number>>;
+
 /** A connection's recoverable session. */
 export interface Session {
   /** The client's id, then a secret; single-use: a new one is sent on every (re)connection. */
   readonly token: string;
-  /** Topics subscribed, each with the SEQ number current when it was: older frames are not its. */
-  topics: Map<string, number> | undefined;
+  /** Topics subscribed, each with the SEQ number current when it was (older frames are not its), or with their marks across instances. */
+  topics: Map<string, number | Marks> | undefined;
   /** The SEQ number current when the session began. */
   readonly since: number;
   readonly recovered: boolean;
+  /** Its presence metas (topic → meta JSON), tracked again on a recovery (server/presence.ts). */
+  presence?: Map<string, string>;
 }
 
 /** What a dropped connection leaves for its next socket. */
@@ -147,7 +152,7 @@ export class Recovery {
       const entry = this.log[i]!;
       const seq = this.first + i - this.head;
       if (entry.from === id) continue;
-      const since = entry.topic === own ? session.since : session.topics?.get(entry.topic);
+      const since = entry.topic === own ? session.since : (session.topics?.get(entry.topic) as number | undefined);
       if (since !== undefined && since < seq) missed.push(entry.frame);
     }
     return { kept, missed };

@@ -1,8 +1,9 @@
 import type { Adapter } from "./adapter.ts";
 import type { CallAllEntry } from "./cluster.ts";
+import type { JsonValue, PresenceDiff, PresenceEntry } from "./presence.ts";
 import type { RecoveryOptions } from "./recovery.ts";
 import type { Schema } from "../core/schema.ts";
-import type { CallMap, CallName, KnownName, StreamName, MaybePromise, ParsedInputOf, ProcedureContext, ReturnOf } from "../core/types.ts";
+import type { CallMap, CallName, KnownName, StreamName, MaybePromise, ParsedInputOf, ProcedureContext, ReturnOf, InferIn, InferOut, Jsonify } from "../core/types.ts";
 
 /** The part of Bun's `ServerWebSocket` Chatter uses (declared here so no Bun type leaks into `.d.ts`). */
 export interface BunSocket {
@@ -30,6 +31,13 @@ type OwnCalls<TSchema extends Schema> = CallMap<TSchema["server"]>;
 /** The client's procedures as the server calls and publishes them. */
 type ClientCalls<TSchema extends Schema> = CallMap<TSchema["client"]>;
 
+/** The schema's `presence` validator (never when it has none). One type per schema, not per procedure. */
+type MetaSchema<TSchema extends Schema> = Exclude<TSchema["presence"], undefined>;
+/** What `client.track` takes: the `presence` schema's input type, else any JSON value. */
+export type MetaInput<TSchema extends Schema> = [MetaSchema<TSchema>] extends [never] ? JsonValue : InferIn<MetaSchema<TSchema>>;
+/** A meta as listed and reported: what the `presence` schema parsed it to, as JSON carries it. */
+export type Meta<TSchema extends Schema> = [MetaSchema<TSchema>] extends [never] ? JsonValue : Jsonify<InferOut<MetaSchema<TSchema>>>;
+
 /** The connection a server procedure is called with: one connected client. */
 export interface ServerClient<TSchema extends Schema = Schema, TState extends State = State> {
   /** Unique per connection, across instances. */
@@ -49,6 +57,14 @@ export interface ServerClient<TSchema extends Schema = Schema, TState extends St
   subscribe(topic: string): Promise<void>;
   unsubscribe(topic: string): void;
   isSubscribed(topic: string): boolean;
+  /**
+   * Tracks this client in `topic`'s presence with `meta` (checked by the schema's `presence`;
+   * `BAD_INPUT` if it fails), on every instance; resolves once stored. Tracking again replaces
+   * the meta (a leave of the old and a join of the new). Independent of `subscribe`; a topic
+   * follows its rules. A disconnect untracks every topic.
+   */
+  track(topic: string, meta: MetaInput<TSchema>): Promise<void>;
+  untrack(topic: string): void;
   /** Calls `name` on every client subscribed to `topic` except this one (Bun's `ws.publish`). */
   publish<K extends string>(topic: string, name: KnownName<K, keyof TSchema["client"] & string>, ...input: ClientCalls<TSchema>[K]["publish"]): void;
   /**
@@ -128,6 +144,12 @@ export interface ServerOptions<TSchema extends Schema, TProcedures, TState exten
   onConnect?: (client: ServerClient<TSchema, TState>) => unknown;
   onDisconnect?: (client: ServerClient<TSchema, TState>, info: { code: number; reason: string }) => unknown;
   /**
+   * A topic's presence changed (`track`, `untrack`, a disconnect). Runs once in the whole
+   * deployment, on the instance where it happened (for a crashed instance's members: on the
+   * instance that removed them), so a `server.publish` from it reaches each client once.
+   */
+  onPresence?: (topic: string, diff: PresenceDiff<Meta<TSchema>>) => unknown;
+  /**
    * Carries publishes to the other instances of a deployment, e.g. `createRedisAdapter()`
    * from `@manyducks.co/chatter/redis`. Without one, publishes reach this instance only.
    * @default undefined
@@ -168,6 +190,8 @@ export interface ChatterServer<TSchema extends Schema = Schema, TProcedures = un
    * instance that dies meanwhile is missing from the result.
    */
   callAll<K extends string>(topic: string, name: KnownName<K, CallName<TSchema["client"]>>, ...args: ClientCalls<TSchema>[K]["args"]): Promise<CallAllEntry<ClientCalls<TSchema>[K]["result"]>[]>;
+  /** Every client tracked in `topic` (`client.track`), on every instance; the order is not defined. */
+  presence(topic: string): Promise<PresenceEntry<Meta<TSchema>>[]>;
   /** The connected clients by id. */
   readonly clients: ReadonlyMap<string, ServerClient<TSchema, TState>>;
   /** Closes every connection with 1001 (clients reconnect, elsewhere if a balancer says so), and the adapter. */

@@ -45,4 +45,7 @@ export const schema = createSchema({
     presence: { roomId: z.string(), members: z.array(z.string()) },
     confirm: { input: z.object({ question: z.string() }), output: z.boolean() },
   },
+  // A room's member as the server tracks it in the room's topic (on every instance): the
+  // name, and a hash of the tab's key (members.ts).
+  presence: z.object({ name: z.string(), key: z.string().optional() }),
 });

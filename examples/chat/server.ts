@@ -1,14 +1,16 @@
 // The chat server: `npm start`, then open http://localhost:5000 or run
 // `npm run chat -- --room 1 --name ada` in two terminals.
 //   PORT (5000), HOST (0.0.0.0), CHAT_DB (examples/chat/chat.sqlite; ":memory:" keeps nothing),
-//   REDIS_URL (share publishes with other instances, docs/scaling.md).
+//   REDIS_URL (several instances: publishes, history and members shared through Redis, docs/scaling.md;
+//   `npm run start:cluster` runs two and a Redis).
 import { fileURLToPath } from "node:url";
 import { ChatterError, createServer, type ServerClient } from "@manyducks.co/chatter/server";
 import { createRedisAdapter } from "@manyducks.co/chatter/redis";
 import { FAVICON } from "./favicon.ts";
 import { LIMITS } from "./limits.ts";
+import { holders, keyHash, memberNames } from "./members.ts";
 import { rateLimit } from "./rateLimit.ts";
-import { Rooms } from "./rooms.ts";
+import { createRedisStore } from "./redisStore.ts";
 import { schema } from "./schema.ts";
 import { searchMessages } from "./search.ts";
 import { createSqliteStore } from "./sqliteStore.ts";
@@ -28,7 +30,8 @@ interface Seat {
 type Client = ServerClient<typeof schema, { seat: Seat | undefined }>;
 
 /** A room's topic: in a namespace of the chat's own, so no room name is a topic Chatter keeps (a client's own). */
-const topic = (roomId: string) => `room:${roomId}`;
+const ROOM = "room:";
+const topic = (roomId: string) => `${ROOM}${roomId}`;
 
 /** The client's seat, made on first use (state defaults are shared, so not one of them). */
 function seat(client: Client): Seat {
@@ -44,13 +47,27 @@ function seat(client: Client): Seat {
   return mine;
 }
 
-/** The chat's Chatter server over `store`; members live in this process. */
+/** The message that refuses a name someone else holds. */
+const taken = (name: string, roomId: string) => new ChatterError("BAD_INPUT", `The name "${name}" is taken in #${roomId}: pick another`);
+
+/**
+ * The chat's Chatter server over `store`. A room's members are its topic's presence: on this
+ * instance alone, or on every instance that shares `redisUrl`.
+ */
 export function createChat(store: ChatStore, { redisUrl }: { redisUrl?: string } = {}) {
-  const rooms = new Rooms();
+  const members = async (roomId: string): Promise<string[]> => memberNames(await chat.presence(topic(roomId)));
+  /** Takes `client` out of `roomId` here (its seat, topic and presence). */
+  const leave = (client: Client, roomId: string) => {
+    if (!seat(client).rooms.delete(roomId)) return;
+    client.unsubscribe(topic(roomId));
+    client.untrack(topic(roomId));
+  };
+
+  // Several instances share publishes and presence through Redis when REDIS_URL is set (docs/scaling.md).
+  const adapter = redisUrl ? createRedisAdapter({ url: redisUrl }) : undefined;
   const chat = createServer({
     schema,
-    // Several instances share publishes through Redis when REDIS_URL is set (docs/scaling.md).
-    adapter: redisUrl ? createRedisAdapter({ url: redisUrl }) : undefined,
+    adapter,
     state: { seat: undefined as Seat | undefined },
     procedures: {
       async joinRoom({ roomId, username, key }, client) {
@@ -58,21 +75,29 @@ export function createChat(store: ChatStore, { redisUrl }: { redisUrl?: string }
         if (!mine.rooms.has(roomId) && mine.rooms.size >= LIMITS.roomsPerConnection) {
           throw new ChatterError("BAD_INPUT", `You are in ${LIMITS.roomsPerConnection} rooms already: leave one first`);
         }
-        const { members, replaced } = rooms.join(roomId, client.id, username, key); // throws if the name is taken
-        mine.rooms.set(roomId, username); // before the await: onDisconnect must see it
-        const old = replaced === undefined ? undefined : chat.clients.get(replaced);
-        if (old) {
-          old.unsubscribe(topic(roomId));
-          seat(old).rooms.delete(roomId);
+        const me = { name: username, key: key === undefined ? undefined : keyHash(key) };
+        // A name is one person's per room, on every instance: someone else's is refused; one of
+        // ours (the same key: a connection of this tab that dropped) moves here.
+        const { rival, ours } = holders(await chat.presence(topic(roomId)), client.id, username, me.key);
+        if (rival) throw taken(rival.meta.name, roomId);
+        mine.rooms.set(roomId, username); // before the awaits: a send right behind the join is in the room
+        for (const id of ours) {
+          const old = chat.clients.get(id); // one on another instance lingers until its socket is found dead
+          if (old) leave(old, roomId);
         }
         await client.subscribe(topic(roomId)); // resolves once every instance can reach this client (with REDIS_URL)
-        chat.publish(topic(roomId), "presence", { roomId, members });
-        return { members };
+        await client.track(topic(roomId), me); // onPresence tells the room
+        // Two instances can check one name at the same instant: both then see each other here, and
+        // whoever sees a rival now steps back. Both may be refused; both never keep it.
+        const after = holders(await chat.presence(topic(roomId)), client.id, username, me.key).rival;
+        if (after) {
+          leave(client, roomId);
+          throw taken(after.meta.name, roomId);
+        }
+        return { members: await members(roomId) };
       },
       leaveRoom({ roomId }, client) {
-        if (!seat(client).rooms.delete(roomId)) return;
-        client.unsubscribe(topic(roomId));
-        chat.publish(topic(roomId), "presence", { roomId, members: rooms.leave(roomId, client.id) });
+        leave(client, roomId); // onPresence tells the room
       },
       async sendMessage({ roomId, message }, client) {
         const mine = seat(client);
@@ -86,7 +111,7 @@ export function createChat(store: ChatStore, { redisUrl }: { redisUrl?: string }
         return entry;
       },
       history: ({ roomId }) => store.history(roomId),
-      members: ({ roomId }) => rooms.members(roomId),
+      members: ({ roomId }) => members(roomId),
       // Matches go out as they are found; the client's window pauses the scan, and closing the
       // search (its signal) ends it.
       async *search({ roomId, query }, client, { signal }) {
@@ -98,13 +123,22 @@ export function createChat(store: ChatStore, { redisUrl }: { redisUrl?: string }
         yield* searchMessages(store.messages(roomId), query, { limit: LIMITS.searchResults, signal });
       },
     },
-    onDisconnect(client) {
-      for (const roomId of seat(client).rooms.keys()) {
-        chat.publish(topic(roomId), "presence", { roomId, members: rooms.leave(roomId, client.id) });
-      }
+    // Once per change in the whole deployment (a join, a leave, a disconnect, a crashed
+    // instance's members), here on the instance where it happened.
+    async onPresence(room) {
+      if (!room.startsWith(ROOM)) return;
+      const roomId = room.slice(ROOM.length);
+      chat.publish(room, "presence", { roomId, members: await members(roomId) });
+      // Two changes on two instances at once can cross on the way, the older list last; the
+      // web apps' refetch (after this, so after the change) always ends on the current one.
+      chat.invalidate(room, "members", { roomId });
     },
   });
-  return { chat, rooms };
+  // Until it reaches Redis an instance would see only its own members (and check names
+  // against them alone): it takes no socket before then, or before 10 s have passed (Redis
+  // down: it works alone, as it does through an outage later).
+  const ready = adapter ? adapter.ready(10_000).catch(() => {}) : Promise.resolve();
+  return { chat, ready };
 }
 
 export interface ChatOptions {
@@ -112,21 +146,26 @@ export interface ChatOptions {
   port?: number;
   /** @default "0.0.0.0" */
   hostname?: string;
-  /** The SQLite file of the history. @default examples/chat/chat.sqlite */
+  /** The SQLite file of the history, unless `redisUrl` is given. @default examples/chat/chat.sqlite */
   db?: string;
+  /** Redis shared with the other instances: publishes and presence (the members) go through it, the history lives in it (`createRedisStore`). */
   redisUrl?: string;
 }
 
 /** Serves the chat: the WebSocket at /ws, the React app at /, the Solid app at /solid/. */
 export function startChat({ port = 5000, hostname = "0.0.0.0", db = DEFAULT_DB, redisUrl }: ChatOptions = {}) {
-  const store = createSqliteStore(db);
-  const { chat, rooms } = createChat(store, { redisUrl });
+  // One instance keeps the history in an embedded file; several share it in their Redis.
+  const store = redisUrl ? createRedisStore(redisUrl) : createSqliteStore(db);
+  const { chat, ready } = createChat(store, { redisUrl });
+  let open = !redisUrl;
+  void ready.then(() => (open = true));
   const server = Bun.serve({
     port,
     hostname,
     fetch(req, server) {
       const url = new URL(req.url);
       if (url.pathname === "/ws") {
+        if (!open) return new Response("Starting: try again in a moment", { status: 503, headers: { "retry-after": "1" } });
         if (chat.upgrade(req, server)) return;
         return new Response("Upgrade failed", { status: 400 });
       }
@@ -144,8 +183,9 @@ export function startChat({ port = 5000, hostname = "0.0.0.0", db = DEFAULT_DB, 
   return {
     server,
     chat,
-    rooms,
     store,
+    /** Resolves once the instance takes sockets (with `redisUrl`: once it reached Redis, or gave up for now after 10 s). */
+    ready,
     /** Ends every connection (a clean close: clients reconnect), then the listener and the store. */
     async stop() {
       await chat.shutdown({ timeout: 2_000 });
@@ -156,14 +196,15 @@ export function startChat({ port = 5000, hostname = "0.0.0.0", db = DEFAULT_DB, 
 }
 
 if (import.meta.main) {
-  const { server, stop } = startChat({
+  const { server, stop, ready } = startChat({
     port: Number(process.env.PORT ?? 5000),
     hostname: process.env.HOST,
     db: process.env.CHAT_DB,
     redisUrl: process.env.REDIS_URL,
   });
-  console.log(`chat server on http://localhost:${server.port} (WebSocket at ws://localhost:${server.port}/ws)`);
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.once(signal, () => void stop().finally(() => process.exit(0)));
   }
+  await ready;
+  console.log(`chat server on http://localhost:${server.port} (WebSocket at ws://localhost:${server.port}/ws)`);
 }

@@ -67,7 +67,8 @@ interface Served {
  */
 export async function serve(make: (adapter: RedisAdapter, onError: (error: unknown) => void) => Served): Promise<never> {
   const faults: string[] = [];
-  const adapter = createRedisAdapter({ reconnectDelay: 50, maxReconnectDelay: 400, connectionTimeout: 1_000 });
+  const presenceTimeout = Number(process.env.PRESENCE_TIMEOUT) || undefined; // test/redis/presence.test.ts
+  const adapter = createRedisAdapter({ reconnectDelay: 50, maxReconnectDelay: 400, connectionTimeout: 1_000, presenceTimeout });
   const chatter = make(adapter, (error) => {
     faults.push(error instanceof Error ? error.message : String(error));
     console.error(`[instance ${adapter.id.slice(0, 8)}]`, error instanceof Error ? error.message : error);

@@ -308,3 +308,46 @@ test("a client reports a hostile server's SEQ frames as PROTOCOL and reads on", 
     hostile.stop(true);
   }
 });
+
+test("across instances a client drops a SEQ frame of an origin it has had (a replay's boundary), and names each origin's last in its next HELLO", async () => {
+  const hellos: unknown[] = [];
+  const hostile = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    fetch: (req, srv) => (srv.upgrade(req) ? undefined : new Response(null, { status: 400 })),
+    websocket: {
+      message(ws, message) {
+        const frame = JSON.parse(String(message)) as unknown[];
+        if (frame[0] !== 7) return;
+        hellos.push(frame);
+        ws.send(JSON.stringify([7, `${"i".repeat(21)}${"s".repeat(21)}`, hellos.length > 1 ? 1 : 0, 0]));
+        if (hellos.length > 1) return;
+        ws.send(`[15,5,[1,"receive",{"n":1}],"origin01"]`);
+        ws.send(`[15,5,[1,"receive",{"n":2}],"origin01"]`); // had
+        ws.send(`[15,3,[1,"receive",{"n":3}],"origin02"]`);
+        ws.send(`[15,4,[1,"receive",{"n":4}],"origin01"]`); // had
+        ws.send(`[15,6,[1,"receive",{"n":5}],"origin01"]`);
+        ws.send(`[15,7,[1,"receive",{"n":6}],42]`); // an origin is a string
+        ws.send(`[15,9,[1,"receive",{"n":7}]]`); // one instance's numbering, kept apart
+        setTimeout(() => ws.close(1001), 50);
+      },
+    },
+  });
+  const received: number[] = [];
+  const reported: string[] = [];
+  const client = connect({
+    url: `ws://127.0.0.1:${hostile.port}`,
+    schema,
+    reconnect: { initialDelay: 20, maxDelay: 50 },
+    onError: (error) => void reported.push((error as { code: string }).code),
+    procedures: { receive: ({ n }) => void received.push(n) },
+  });
+  try {
+    await until(() => hellos.length === 2 && client.recovered, 3_000, "the second HELLO");
+    expect(received).toEqual([1, 3, 5, 7]);
+    expect(reported).toEqual(["PROTOCOL"]);
+    expect(hellos[1]).toEqual([7, null, `${"i".repeat(21)}${"s".repeat(21)}`, { origin01: 6, origin02: 3 }]);
+  } finally {
+    hostile.stop(true);
+  }
+});

@@ -9,6 +9,7 @@ const schema = createSchema({
   server: {
     count: { input: z.object({ to: z.number() }), stream: z.object({ n: z.number() }) },
     endless: { stream: z.number() },
+    paced: { stream: z.number() },
     failing: { input: z.object({ kind: z.string() }), stream: z.number() },
     dates: { stream: z.string().transform((s) => s.slice(0, 4)) },
     plain: { output: z.number() },
@@ -16,6 +17,9 @@ const schema = createSchema({
   },
   client: { progress: { input: z.object({ file: z.string() }), stream: z.number().int() } },
 });
+
+/** Opened by the `paced` test once its first item has arrived. */
+let gate = Promise.withResolvers<void>();
 
 function app(seen = { produced: 0, finallyRan: 0, aborted: 0 }) {
   const server = serve({
@@ -40,6 +44,11 @@ function app(seen = { produced: 0, finallyRan: 0, aborted: 0 }) {
         if (kind === "chatter") throw new ChatterError("NOT_FOUND", "No such room");
         if (kind === "bad") yield "not a number" as never;
         throw new Error("secret");
+      },
+      async *paced() {
+        yield 1;
+        await gate.promise;
+        yield 2;
       },
       async *dates() {
         yield "2026-12-02";
@@ -108,6 +117,33 @@ describe("streams", () => {
     await until(() => seen.finallyRan === 1 && seen.aborted === 1, 2_000, "the producer's finally and signal");
   });
 
+  test("flow control: the consumer grants credit back once it has read a quarter of its window", async () => {
+    const { url, seen } = app();
+    const client = connect({ url, schema });
+    const stream = client.stream("endless", undefined, { window: 8 });
+    await until(() => seen.produced >= 8, 2_000, "the window to fill");
+    for (let i = 0; i < 2; i++) await stream.next();
+    await until(() => seen.produced >= 10, 2_000, "the producer to go on after a grant of 2");
+    await stream.return!();
+  });
+
+  test("items a producer yields without waiting leave in batches, in order; one that waits sends what it has", async () => {
+    const { url } = app();
+    const socket = await raw(url);
+    socket.ws.send('[11,1,64,"count",{"to":64}]');
+    const items = () => socket.frames.flatMap((text) => (JSON.parse(text)[0] === 12 ? [JSON.parse(text)] : JSON.parse(text)));
+    await until(() => items().length === 64, 2_000, "the window's 64 items");
+    expect(items().map((frame) => frame[2].n)).toEqual(Array.from({ length: 64 }, (_, i) => i + 1));
+    expect(socket.frames.length).toBeLessThan(64);
+    // A generator waiting on something else: its item is not held for the next one.
+    gate = Promise.withResolvers<void>();
+    const stream = connect({ url, schema }).stream("paced");
+    expect((await stream.next()).value).toBe(1);
+    gate.resolve();
+    expect((await stream.next()).value).toBe(2);
+    expect((await stream.next()).done).toBe(true);
+  });
+
   test("break aborts the producer's signal and runs its finally; an aborted signal ends the loop with CANCELLED", async () => {
     const { url, seen } = app();
     const client = connect({ url, schema });
@@ -155,6 +191,7 @@ describe("streams", () => {
           yield { n: 2 };
         },
         endless: async function* () {},
+        paced: async function* () {},
         failing: async function* () {},
         dates: async function* () {},
         plain: () => 1,
