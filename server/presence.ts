@@ -69,6 +69,7 @@ export class Presence {
   /** This instance's entries: topic → client id → its connection and meta. */
   private readonly local = new Map<string, Map<string, { owner: Connection; meta: string }>>();
   private readonly mine = new Map<Connection, Map<string, Mine>>();
+  private closed = false;
 
   constructor(
     private readonly schema: StandardSchemaV1 | undefined,
@@ -162,7 +163,7 @@ export class Presence {
       try {
         stored = await this.store.list(topic);
       } catch (error) {
-        this.report(error); // Redis down: this instance answers alone, as publishes do
+        this.fault(error); // Redis down: this instance answers alone, as publishes do
       }
     }
     const out: PresenceEntry[] = [];
@@ -172,6 +173,7 @@ export class Presence {
   }
 
   close(): Promise<void> | undefined {
+    this.closed = true;
     try {
       return this.store?.close()?.catch(this.report);
     } catch (error) {
@@ -205,10 +207,15 @@ export class Presence {
     return write.then(
       () => this.emit(topic, joins, leaves),
       (error) => {
-        this.report(error);
+        this.fault(error);
         this.emit(topic, joins, leaves);
       },
     );
+  }
+
+  /** A store fault, reported unless the server is closing (the adapter's close cuts what is in flight; the store's own `close` removed this instance's entries). */
+  private fault(error: unknown): void {
+    if (!this.closed) this.report(error);
   }
 
   private emit(topic: string, joins: readonly StoredEntry[], leaves: readonly StoredEntry[]): void {

@@ -292,17 +292,20 @@ export class SharedRecovery {
     if (typeof token !== "string" || token.length !== TOKEN_LENGTH) return this.fresh(connection);
     const id = token.slice(0, ID_LENGTH);
     const session = this.open(id, true);
+    const old = await hashToken(token);
     let json: string | undefined;
     try {
-      json = await this.store.take(id, await hashToken(token), await session.hash, this.window + this.refreshEvery);
+      json = await this.store.take(id, old, await session.hash, this.window + this.refreshEvery);
     } catch {} // the store is unreachable: a fresh session
-    if (connection.phase !== "authenticating") return; // closed meanwhile: the session is lost with it
+    // Closed meanwhile: the session goes back under the token the client still holds, for its next socket.
+    const giveBack = async () => this.track(this.store.take(id, await session.hash, old, this.window).then(() => {}, () => {}));
+    if (connection.phase !== "authenticating") return void (json !== undefined && giveBack());
     const record = json === undefined ? undefined : parseRecord(json);
     if (!record) return this.fresh(connection);
     session.epoch = record.e;
     session.topics = new Map(record.t);
     const missed = await this.missed(connection, id, session, lastReceived(hello[3]));
-    if (connection.phase !== "authenticating") return;
+    if (connection.phase !== "authenticating") return void giveBack();
     if (!missed) {
       this.core.interest?.drop(connection);
       this.track(session.hash.then((h) => this.store.save(id, h, undefined, 1, false)).then(() => {}, () => {}));

@@ -1,25 +1,14 @@
 // Two chat servers sharing one real redis-server (a free port of 127.0.0.1), as
 // `npm run start:cluster` runs them: one room, whichever instance a person is on. Without
 // redis-server the tests skip, loudly; under CI they run and fail.
-import { afterAll, afterEach, beforeAll, expect, test } from "bun:test";
+import { afterEach, expect, test } from "bun:test";
 import { ChatterError, createClient } from "@manyducks.co/chatter/client";
-import { redisServerBinary, startRedisServer, type RedisServer } from "./redisServer.ts";
+import { testRedisServer } from "./testRedis.ts";
 import { schema } from "./schema.ts";
 import { startChat } from "./server.ts";
 
-const ci = process.env.CI === "true" || process.env.CI === "1";
-const skip = !redisServerBinary && !ci;
-if (skip) console.warn("\n⚠ SKIPPING the chat's cluster tests: redis-server is not installed (apt-get install redis-server)\n");
-
-let redis: RedisServer | undefined;
-beforeAll(async () => {
-  if (skip) return;
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = probe.port;
-  probe.stop(true);
-  redis = await startRedisServer(port);
-});
-afterAll(() => redis?.stop());
+const redis = testRedisServer("the chat's cluster tests");
+const skip = redis.skip;
 
 const cleanups: (() => unknown)[] = [];
 afterEach(async () => {
@@ -29,7 +18,7 @@ afterEach(async () => {
 /** Two instances on free ports, sharing the redis-server (and so a history and the rooms' members). */
 async function cluster(): Promise<[string, string]> {
   const urls = [0, 1].map(async () => {
-    const chat = startChat({ port: 0, hostname: "127.0.0.1", redisUrl: redis!.url });
+    const chat = startChat({ port: 0, hostname: "127.0.0.1", redisUrl: redis.url() });
     cleanups.push(() => chat.stop());
     await chat.ready;
     return `ws://127.0.0.1:${chat.server.port}/ws`;

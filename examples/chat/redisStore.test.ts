@@ -1,31 +1,21 @@
 // The Redis history against a real redis-server on a free port of 127.0.0.1 (the same tests as
 // sqliteStore.test.ts, and what several instances sharing one Redis need). Without redis-server
 // they skip, loudly; under CI they run and fail.
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, expect, test } from "bun:test";
 import { RedisClient } from "bun";
 import { createRedisStore, type RedisStoreOptions } from "./redisStore.ts";
-import { redisServerBinary, startRedisServer, type RedisServer } from "./redisServer.ts";
+import { startRedisServer } from "./redisServer.ts";
+import { testRedisServer } from "./testRedis.ts";
 import type { ChatStore } from "./store.ts";
 
-const ci = process.env.CI === "true" || process.env.CI === "1";
-const skip = !redisServerBinary && !ci;
-if (skip) console.warn("\n⚠ SKIPPING the chat's Redis store tests: redis-server is not installed (apt-get install redis-server)\n");
-
-let redis: RedisServer | undefined;
-beforeAll(async () => {
-  if (skip) return;
-  const probe = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = probe.port;
-  probe.stop(true);
-  redis = await startRedisServer(port);
-});
-afterAll(() => redis?.stop());
+const redis = testRedisServer("the chat's Redis store tests");
+const skip = redis.skip;
 
 const stores: ChatStore[] = [];
 let tests = 0;
 /** A store with keys of its own (a fresh history per test), on the shared redis-server. */
 function store(options: RedisStoreOptions = {}, prefix = `t${++tests}:`): ChatStore {
-  const made = createRedisStore(redis!.url, { prefix, ...options });
+  const made = createRedisStore(redis.url(), { prefix, ...options });
   stores.push(made);
   return made;
 }
@@ -43,7 +33,7 @@ test.skipIf(skip)("the store keeps a room's last messages, oldest first, and a t
   expect((await chat.history("c")).map((m) => m.message)).toEqual(["c1", "c2"]);
   expect(await chat.history("nowhere")).toEqual([]);
   // What is trimmed from Redis is gone, not just hidden: five messages, one index entry each.
-  const raw = new RedisClient(redis!.url);
+  const raw = new RedisClient(redis.url());
   try {
     expect(((await raw.send("KEYS", ["bounds:*"])) as string[]).sort()).toEqual(["bounds:all", "bounds:id", "bounds:room:a", "bounds:room:b", "bounds:room:c"]);
     expect(await raw.send("ZCARD", ["bounds:all"])).toBe(5);

@@ -160,6 +160,19 @@ describe.skipIf(!redisBinary)("recovery across instances", () => {
     expect((await rawSession(C.url, back.token)).recovered).toBe(false);
   }, 30_000);
 
+  test("a socket still open on A whose session a new socket took on B is closed 1001 at A's next refresh, and A writes nothing over the session", async () => {
+    const { instances } = await cluster(2, { RECOVERY_WINDOW: "2000" }); // a refresh a second
+    const [A, B] = instances as [Instance, Instance];
+    const first = await rawSession(A.url);
+    await first.call("join", { topic: "room", name: "ada" });
+    const closed = new Promise<number>((resolve) => first.ws.addEventListener("close", (event) => resolve(event.code)));
+    const second = await rawSession(B.url, first.token);
+    expect(second.recovered).toBe(true);
+    expect(await Promise.race([closed, Bun.sleep(3_000).then(() => 0)])).toBe(1001);
+    await Bun.sleep(1_200); // another refresh on A: it writes nothing over B's session
+    expect(await second.call("whoami")).toEqual({ id: first.token.slice(0, 21), name: "ada" });
+  }, 30_000);
+
   test("past maxMessages of the publishing instance's log the session is not recoverable: a fresh session, never part of a replay", async () => {
     const { instances } = await cluster(2, { RECOVERY_MAX_MESSAGES: "50" });
     const [A, B] = instances as [Instance, Instance];
