@@ -129,10 +129,13 @@ export class Connection implements ServerClient, PeerHost {
     this.core.interest?.remove(this, topic);
   }
   track(topic: string, meta: unknown): Promise<void> {
-    return this.core.presence.track(this, topic, meta);
+    const tracked = this.core.presence.track(this, topic, meta);
+    // Across instances the session's metas are in the store too: a recovery elsewhere tracks them again.
+    return this.core.shared && this.session ? tracked.then(() => this.core.shared!.touch(this)) : tracked;
   }
   untrack(topic: string): void {
     this.core.presence.untrack(this, topic);
+    if (this.session) void this.core.shared?.touch(this);
   }
   isSubscribed(topic: string): boolean {
     return isTopic(topic) && this.ws.isSubscribed(topic); // no topic Chatter takes has that name

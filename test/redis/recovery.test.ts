@@ -111,6 +111,24 @@ describe.skipIf(!redisBinary)("recovery across instances", () => {
     expect((await B.stats()).faults).toEqual([]);
   }, 40_000);
 
+  test("a session recovered on B tracks its presence metas again there", async () => {
+    const { instances } = await cluster(2, { PRESENCE_TIMEOUT: "500" }); // A's entries are swept soon after it dies
+    const [A, B] = instances as [Instance, Instance];
+    let target = A;
+    const m = member(() => target.url);
+    await m.client.call("join", { topic: "room", name: "ada" });
+    await m.client.call("track", { topic: "room", name: "ada" });
+    const { id } = await m.client.call("whoami");
+    const admin = member(() => B.url);
+    await until(async () => (await admin.client.call("presence", { topic: "room" })).some((e) => e.id === id), 5_000, "the meta on B");
+    A.kill();
+    target = B;
+    await until(() => m.opens.length === 2, 10_000, "the fail-over");
+    expect(m.opens).toEqual([false, true]);
+    await Bun.sleep(2_000); // A's entries are gone by now: what is listed is B's
+    expect(await admin.client.call("presence", { topic: "room" })).toEqual([{ id, name: "ada" }]);
+  }, 30_000);
+
   test("a clean shutdown() of A: the client reconnects to B and recovers what was published meanwhile", async () => {
     const { instances } = await cluster(2);
     const [A, B] = instances as [Instance, Instance];

@@ -19,6 +19,10 @@ export const recoverySchema = createSchema({
     sendTo: { input: z.object({ id: z.string(), n: z.number() }) },
     /** `server.shutdown()`, after this answer. */
     shutdown: {},
+    /** `client.track(topic, { name })`. */
+    track: { input: z.object({ topic: z.string(), name: z.string() }) },
+    /** `server.presence(topic)`: the ids and names tracked on every instance. */
+    presence: { input: z.object({ topic: z.string() }), output: z.array(z.object({ id: z.string(), name: z.string() })) },
   },
   client: {
     deliver: { input: z.object({ topic: z.string(), n: z.number() }) },
@@ -53,6 +57,11 @@ if (import.meta.main) {
         },
         shutdown() {
           setTimeout(() => void chatter.shutdown({ timeout: 2_000 }), 10);
+        },
+        track: ({ topic, name }, client) => client.track(topic, { name }),
+        async presence({ topic }): Promise<{ id: string; name: string }[]> {
+          const entries: { id: string; meta: unknown }[] = await chatter.presence(topic);
+          return entries.map(({ id, meta }) => ({ id, name: (meta as { name: string }).name }));
         },
       },
     });
