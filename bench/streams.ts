@@ -1,7 +1,7 @@
 // `bun bench/streams.ts`: a one-way stream's items/s, side by side in one run: raw Bun (the
 // same JSON frames in a send loop that honours backpressure), Chatter at windows 16/64/256
 // and tRPC v11 subscriptions over its ws adapter. Each measurement starts a fresh server
-// process (streams-server.ts) and a separate consumer process (streams-client.ts), loopback
+// process (systems/streamServer.ts) and a separate consumer process (systems/streamClient.ts), loopback
 // only: a warm-up stream, then `n` items `{ i, text }` counted as they arrive. Rounds are
 // interleaved (the order rotates); the table shows medians and the ratios to raw Bun and to
 // tRPC from this run, and each side's CPU per item. Raw Bun has no flow control; Chatter has
@@ -60,11 +60,11 @@ function line(command: string[], prefix: string, ms: number, env: NodeJS.Process
 async function measure(system: string): Promise<{ rate: number; serverNs: number; clientNs: number }> {
   const kind = system.replace(/\d+$/, "").replace("before", "chatter");
   const env = { ...process.env, CHATTER_ROOT: system.startsWith("before") ? baseline : undefined };
-  const server = line([process.execPath, "streams-server.ts", kind], "READY ", 15_000, env);
+  const server = line([process.execPath, "systems/streamServer.ts", kind], "READY ", 15_000, env);
   try {
     const port = await server.found;
     const params = { n, warmup: Math.min(n, 50_000), window: Number(system.replace(/^\D+/, "")) || undefined };
-    const client = line([process.execPath, "streams-client.ts", kind, port, String(server.child.pid), JSON.stringify(params)], "RESULT ", 130_000, env);
+    const client = line([process.execPath, "systems/streamClient.ts", kind, port, String(server.child.pid), JSON.stringify(params)], "RESULT ", 130_000, env);
     try {
       return JSON.parse(await client.found);
     } finally {

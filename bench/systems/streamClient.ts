@@ -1,10 +1,10 @@
-// One stream benchmark consumer: `bun bench/streams-client.ts <system> <port> <serverPid> <json params>`
+// One stream benchmark consumer: `bun bench/systems/streamClient.ts <system> <port> <serverPid> <json params>`
 // (params: n, warmup, window). Reads a warm-up stream, then a measured one of `n` items,
 // and prints `RESULT {rate, serverNs, clientNs}` (CPU per item of each process).
 import { readdirSync, readFileSync } from "node:fs";
-import { schema } from "./streams-schema.ts";
+import { schema } from "./streamSchema.ts";
 
-const { createClient } = (await import(`${process.env.CHATTER_ROOT ?? ".."}/client/index.ts`)) as typeof import("../client/index.ts");
+const { createClient } = (await import(`${process.env.CHATTER_ROOT ?? "../.."}/client/index.ts`)) as typeof import("../../client/index.ts");
 const [system, port, pidArg, paramsArg] = process.argv.slice(2);
 const url = `ws://127.0.0.1:${port}`;
 const serverPid = Number(pidArg);

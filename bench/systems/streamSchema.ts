@@ -1,6 +1,6 @@
 // The one item every stream system carries, and Chatter's schema for it (validated on the server).
 import { z } from "zod";
-import { createSchema } from "../index.ts";
+import { createSchema } from "../../index.ts";
 
 export const item = (i: number) => ({ i, text: "token" });
 export const Item = z.object({ i: z.number(), text: z.string() });

@@ -1,10 +1,10 @@
-// One stream benchmark server: `bun bench/streams-server.ts <raw|chatter|trpc>`; prints
+// One stream benchmark server: `bun bench/systems/streamServer.ts <raw|chatter|trpc>`; prints
 // `READY <port>` and sends a one-way stream of `n` items to whoever asks, until its parent
 // kills it (or for at most 10 minutes).
-import { Count, item, schema } from "./streams-schema.ts";
+import { Count, item, schema } from "./streamSchema.ts";
 
 // CHATTER_ROOT points at another copy of the repo (e.g. a snapshot before a change) for A/B runs.
-const { createServer } = (await import(`${process.env.CHATTER_ROOT ?? ".."}/server/index.ts`)) as typeof import("../server/index.ts");
+const { createServer } = (await import(`${process.env.CHATTER_ROOT ?? "../.."}/server/index.ts`)) as typeof import("../../server/index.ts");
 
 const hostname = "127.0.0.1";
 const ready = (port: number | undefined) => console.log(`READY ${port}`);
