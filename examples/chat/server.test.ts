@@ -249,3 +249,21 @@ test(`search is bounded: ${LIMITS.searchResults} matches at most, queries of ${L
   const error = more.at(-1) as ChatterError;
   expect([error.code, error.message]).toEqual(["OVERLOADED", `Slow down: ${LIMITS.searchBurst} searches at once, then ${LIMITS.searchesPerSecond} a second`]);
 });
+
+test("a send right behind a join, not waiting for its answer, waits for the join and goes; one behind a refused join is refused", async () => {
+  const { url } = serve();
+  const ada = connect(url);
+  const [joined, sent] = await Promise.all([
+    ada.call("joinRoom", { roomId: "lobby", username: "ada" }),
+    ada.call("sendMessage", { roomId: "lobby", message: "right behind" }),
+  ]);
+  expect(joined.members).toEqual(["ada"]);
+  expect(sent.message).toBe("right behind");
+  const impostor = connect(url);
+  const [refused, after] = await Promise.all([
+    failure(impostor.call("joinRoom", { roomId: "lobby", username: "ada" })),
+    failure(impostor.call("sendMessage", { roomId: "lobby", message: "as ada" })),
+  ]);
+  expect(refused.message).toBe('The name "ada" is taken in #lobby: pick another');
+  expect(after.message).toBe("Join #lobby before sending to it");
+});

@@ -24,6 +24,8 @@ const DEFAULT_DB = fileURLToPath(new URL("./chat.sqlite", import.meta.url));
 /** What the chat keeps per connection: its rooms (and its name in each) and its send and search budgets. */
 interface Seat {
   rooms: Map<string, string>;
+  /** Joins still checking the name: a send or search right behind one waits for it. */
+  joining: Map<string, Promise<unknown>>;
   sends: ReturnType<typeof rateLimit>;
   searches: ReturnType<typeof rateLimit>;
 }
@@ -39,12 +41,19 @@ function seat(client: Client): Seat {
   if (!mine) {
     mine = {
       rooms: new Map(),
+      joining: new Map(),
       sends: rateLimit(LIMITS.sendBurst, LIMITS.sendsPerSecond),
       searches: rateLimit(LIMITS.searchBurst, LIMITS.searchesPerSecond),
     };
     client.set("seat", mine);
   }
   return mine;
+}
+
+/** The name `mine` has in `roomId`, once a join of it still under way has settled. */
+async function nameIn(mine: Seat, roomId: string): Promise<string | undefined> {
+  await mine.joining.get(roomId)?.catch(() => {});
+  return mine.rooms.get(roomId);
 }
 
 /** The message that refuses a name someone else holds. */
@@ -63,6 +72,33 @@ export function createChat(store: ChatStore, { redisUrl }: { redisUrl?: string }
     client.untrack(topic(roomId));
   };
 
+  /** A join: the name checked on every instance, then the topic and the presence. */
+  const join = async (client: Client, mine: Seat, roomId: string, username: string, key: string | undefined) => {
+    if (!mine.rooms.has(roomId) && mine.rooms.size >= LIMITS.roomsPerConnection) {
+      throw new ChatterError("BAD_INPUT", `You are in ${LIMITS.roomsPerConnection} rooms already: leave one first`);
+    }
+    const me = { name: username, key: key === undefined ? undefined : keyHash(key) };
+    // A name is one person's per room, on every instance: someone else's is refused; one of
+    // ours (the same key: a connection of this tab that dropped) moves here.
+    const { rival, ours } = holders(await chat.presence(topic(roomId)), client.id, username, me.key);
+    if (rival) throw taken(rival.meta.name, roomId);
+    mine.rooms.set(roomId, username); // a send right behind the join waits for it (`joining`)
+    for (const id of ours) {
+      const old = chat.clients.get(id); // one on another instance lingers until its socket is found dead
+      if (old) leave(old, roomId);
+    }
+    await client.subscribe(topic(roomId)); // resolves once every instance can reach this client (with REDIS_URL)
+    await client.track(topic(roomId), me); // onPresence tells the room
+    // Two instances can check one name at the same instant: both then see each other here, and
+    // whoever sees a rival now steps back. Both may be refused; both never keep it.
+    const after = holders(await chat.presence(topic(roomId)), client.id, username, me.key).rival;
+    if (after) {
+      leave(client, roomId);
+      throw taken(after.meta.name, roomId);
+    }
+    return { members: await members(roomId) };
+  };
+
   // Several instances share publishes and presence through Redis when REDIS_URL is set (docs/scaling.md).
   const adapter = redisUrl ? createRedisAdapter({ url: redisUrl }) : undefined;
   const chat = createServer({
@@ -72,36 +108,20 @@ export function createChat(store: ChatStore, { redisUrl }: { redisUrl?: string }
     procedures: {
       async joinRoom({ roomId, username, key }, client) {
         const mine = seat(client);
-        if (!mine.rooms.has(roomId) && mine.rooms.size >= LIMITS.roomsPerConnection) {
-          throw new ChatterError("BAD_INPUT", `You are in ${LIMITS.roomsPerConnection} rooms already: leave one first`);
+        const joined = join(client, mine, roomId, username, key);
+        mine.joining.set(roomId, joined);
+        try {
+          return await joined;
+        } finally {
+          if (mine.joining.get(roomId) === joined) mine.joining.delete(roomId);
         }
-        const me = { name: username, key: key === undefined ? undefined : keyHash(key) };
-        // A name is one person's per room, on every instance: someone else's is refused; one of
-        // ours (the same key: a connection of this tab that dropped) moves here.
-        const { rival, ours } = holders(await chat.presence(topic(roomId)), client.id, username, me.key);
-        if (rival) throw taken(rival.meta.name, roomId);
-        mine.rooms.set(roomId, username); // before the awaits: a send right behind the join is in the room
-        for (const id of ours) {
-          const old = chat.clients.get(id); // one on another instance lingers until its socket is found dead
-          if (old) leave(old, roomId);
-        }
-        await client.subscribe(topic(roomId)); // resolves once every instance can reach this client (with REDIS_URL)
-        await client.track(topic(roomId), me); // onPresence tells the room
-        // Two instances can check one name at the same instant: both then see each other here, and
-        // whoever sees a rival now steps back. Both may be refused; both never keep it.
-        const after = holders(await chat.presence(topic(roomId)), client.id, username, me.key).rival;
-        if (after) {
-          leave(client, roomId);
-          throw taken(after.meta.name, roomId);
-        }
-        return { members: await members(roomId) };
       },
       leaveRoom({ roomId }, client) {
         leave(client, roomId); // onPresence tells the room
       },
       async sendMessage({ roomId, message }, client) {
         const mine = seat(client);
-        const username = mine.rooms.get(roomId);
+        const username = await nameIn(mine, roomId);
         if (username === undefined) throw new ChatterError("BAD_INPUT", `Join #${roomId} before sending to it`);
         if (!mine.sends.take()) {
           throw new ChatterError("OVERLOADED", `Slow down: ${LIMITS.sendBurst} messages at once, then ${LIMITS.sendsPerSecond} a second`);
@@ -116,7 +136,7 @@ export function createChat(store: ChatStore, { redisUrl }: { redisUrl?: string }
       // search (its signal) ends it.
       async *search({ roomId, query }, client, { signal }) {
         const mine = seat(client);
-        if (!mine.rooms.has(roomId)) throw new ChatterError("BAD_INPUT", `Join #${roomId} before searching it`);
+        if ((await nameIn(mine, roomId)) === undefined) throw new ChatterError("BAD_INPUT", `Join #${roomId} before searching it`);
         if (!mine.searches.take()) {
           throw new ChatterError("OVERLOADED", `Slow down: ${LIMITS.searchBurst} searches at once, then ${LIMITS.searchesPerSecond} a second`);
         }
