@@ -182,7 +182,11 @@ class RedisPubSub implements RedisAdapter {
     }
   }
 
-  /** A control message: counted as a publish, resolved to the other instances that heard it. */
+  /**
+   * A control message: counted as a publish, resolved to the instances that heard it — this
+   * one too when it listens on the channel. Redis's own count, not a guess from local state:
+   * a SUBSCRIBE or UNSUBSCRIBE still on its way would make a guess one off.
+   */
   send(topic: string, message: string): Promise<number> {
     const connection = this.pub.connection;
     if (this.closed || !connection) {
@@ -194,7 +198,7 @@ class RedisPubSub implements RedisAdapter {
       return connection.publish(channel, this.id + message).then(
         (heard) => {
           this.stats.forwarded++;
-          return heard - (this.subscribed?.channels.has(channel) ? 1 : 0); // this instance hears its own and skips it
+          return heard; // this instance included when it listens on the channel: it hears its own control messages
         },
         (error) => (this.drop(error), 0),
       );
@@ -276,7 +280,10 @@ class RedisPubSub implements RedisAdapter {
 
   /** Delivers a message from Redis unless this instance sent it. */
   private readonly listener = (message: string, channel: string): void => {
-    if (message.length <= ID_LENGTH || message.startsWith(this.id) || !channel.startsWith(this.prefix)) return;
+    if (message.length <= ID_LENGTH || !channel.startsWith(this.prefix)) return;
+    // This instance's own frames came back: its subscribers had them from Bun. Its own control
+    // messages ("{") are delivered like the others', so that they count as heard (see `send`).
+    if (message.startsWith(this.id) && message.charCodeAt(ID_LENGTH) !== 123) return;
     this.stats.received++;
     try {
       this.host?.deliver(channel.slice(this.prefix.length), message.slice(ID_LENGTH));

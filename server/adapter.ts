@@ -33,9 +33,10 @@ export interface Adapter {
   close(): void;
   /**
    * Optional, for calls across instances (`server.call`, `callAll`): sends `message` (not a
-   * frame: it starts with "{") to the other instances where `topic` has subscribers; they
-   * hand it to `deliver` as they do frames. Resolves to how many other instances got it
-   * (0 when none, or when it could not be sent: then report why); it must not reject.
+   * frame: it starts with "{") to every instance where `topic` has subscribers — this one
+   * too, if it has — and each hands it to `deliver` as it does frames. Resolves to how many
+   * instances got it (0 when none, or when it could not be sent: then report why); it must
+   * not reject.
    */
   send?(topic: string, message: string): Promise<number>;
   /**

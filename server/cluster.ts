@@ -14,7 +14,7 @@
 // and times them out with one timer.
 import { ChatterError, isErrorCode } from "../core/errors.ts";
 import { cancelled, invalid, isIssue, json, short } from "../core/frames.ts";
-import { background } from "../core/liveness.ts";
+import { background, MAX_TIMER } from "../core/liveness.ts";
 import { HEAD_ROOM, own, Peer, type PeerConfig } from "../core/peer.ts";
 import type { CallOptions } from "../core/types.ts";
 import { validate } from "../core/validate.ts";
@@ -81,7 +81,7 @@ export class Cluster {
     let message: string;
     try {
       this.callable(name);
-      message = `{["call",${this.reserve()},${json(this.topic)},${json(id)},${json(timeout)}${this.tail(name, input)}`;
+      message = `{["call",${this.reserve()},${json(this.topic)},${json(id)},${wireTimeout(timeout)}${this.tail(name, input)}`;
     } catch (error) {
       return Promise.reject(error);
     }
@@ -95,7 +95,9 @@ export class Cluster {
         stop(cancelled(name, signal!));
         interest.send(`${CLIENT_TOPIC_PREFIX}${id}`, `{["cancel",${ref},${json(this.topic)}]`);
       };
-      const timer = background(setTimeout(() => stop(new ChatterError("TIMEOUT", `The call "${short(name)}" to client ${id} got no answer from its instance in ${timeout} ms`)), timeout + GRACE));
+      const timer = limited(timeout)
+        ? background(setTimeout(() => stop(new ChatterError("TIMEOUT", `The call "${short(name)}" to client ${id} got no answer from its instance in ${timeout} ms`)), timeout + GRACE))
+        : undefined;
       const finish = () => {
         this.waiting.delete(ref);
         clearTimeout(timer);
@@ -125,22 +127,28 @@ export class Cluster {
     const timeout = options.timeout ?? this.host.config.timeout;
     const tail = this.tail(name, input);
     const interest = this.host.interest;
+    const { signal } = options;
     let remote: Promise<RawEntry[]> | undefined;
-    if (interest?.canSend) {
+    if (interest?.canSend && !signal?.aborted) {
       const ref = this.reserve();
       remote = new Promise((resolve) => {
         const entries: RawEntry[] = [];
+        // Aborted: the other instances cancel their calls and answer with what they have.
+        const onAbort = () => interest.send(topic, `{["cancel",${ref},${json(this.topic)}]`);
         const finish = () => {
           this.waiting.delete(ref);
           clearTimeout(timer);
+          signal?.removeEventListener("abort", onAbort);
           resolve(entries);
         };
-        const timer = background(setTimeout(finish, timeout + GRACE)); // an instance that died costs its clients' entries, not the result
+        // An instance that died costs its clients' entries, not the result.
+        const timer = limited(timeout) ? background(setTimeout(finish, timeout + GRACE)) : undefined;
+        signal?.addEventListener("abort", onAbort, { once: true });
         this.waiting.set(ref, { name, misses: 0, reached: undefined, entries, answered: 0, done: finish });
-        interest.send(topic, `{["all",${ref},${json(this.topic)},${json(topic)},${json(except ?? null)},${json(timeout)}${tail}`).then((reached) => this.reached(ref, reached));
+        interest.send(topic, `{["all",${ref},${json(this.topic)},${json(topic)},${json(except ?? null)},${wireTimeout(timeout)}${tail}`).then((reached) => this.reached(ref, reached));
       });
     }
-    const [here, there] = await Promise.all([this.collect(topic, name, tail, timeout, options.signal, except), remote]);
+    const [here, there] = await Promise.all([this.collect(topic, name, tail, timeout, signal, except), remote]);
     return Promise.all((there ? here.concat(there) : here).map((raw) => this.parse(name, raw)));
   }
 
@@ -157,6 +165,8 @@ export class Cluster {
     if (typeof msg[2] !== "string") return;
     if (kind === "cancel") return void this.serving.get(`${msg[2]} ${ref}`)?.abort();
     if (kind === "call") return this.serve(ref, msg[2], msg[3], msg[4], msg[5], msg[6]);
+    // Our own callAll, heard back because this instance listens on its topic: its clients were called directly.
+    if (kind === "all" && msg[2] === this.topic) return this.answered(ref, ["allres", ref, []]);
     if (kind === "all") return this.serveAll(ref, msg[2], msg[3], msg[4], msg[5], msg[6], msg[7]);
   }
 
@@ -173,24 +183,36 @@ export class Cluster {
 
   private serve(ref: number, from: string, id: unknown, timeout: unknown, name: unknown, input: unknown): void {
     const client = typeof id === "string" ? this.host.clients.get(id) : undefined;
-    if (!client || typeof name !== "string" || typeof timeout !== "number") return this.reply(from, `{["res",${ref},2]`);
+    if (!client || typeof name !== "string" || !isWireTimeout(timeout)) return this.reply(from, `{["res",${ref},2]`);
+    let tail: string;
+    try {
+      tail = this.tail(name, input); // TOO_LARGE when this instance's maxPayload is smaller
+    } catch (error) {
+      return this.reply(from, `{["res",${ref},${encodeEntry(failed("", ChatterError.from(error))).slice(4)}`);
+    }
     const key = `${from} ${ref}`;
     const controller = new AbortController();
     this.serving.set(key, controller);
-    this.relay(client, name, this.tail(name, input), { timeout, signal: controller.signal }).then((raw) => {
+    this.relay(client, name, tail, { timeout: timeout ?? Infinity, signal: controller.signal }).then((raw) => {
       this.serving.delete(key);
-      this.reply(from, raw[1] ? `{["res",${ref},1,${json(raw[2])}]` : `{["res",${ref},0,${json(raw.slice(2)).slice(1)}`);
+      this.reply(from, `{["res",${ref},${encodeEntry(raw).slice(raw[0].length + 4)}`); // the entry without its id
     });
   }
 
   private serveAll(ref: number, from: string, topic: unknown, except: unknown, timeout: unknown, name: unknown, input: unknown): void {
-    if (typeof topic !== "string" || typeof name !== "string" || typeof timeout !== "number") return;
+    if (typeof topic !== "string" || typeof name !== "string" || !isWireTimeout(timeout)) return;
+    let tail: string;
+    try {
+      tail = this.tail(name, input);
+    } catch (error) {
+      return this.host.report(error); // this instance cannot send the call: its subscribers are missing from the result
+    }
     const key = `${from} ${ref}`;
     const controller = new AbortController();
     this.serving.set(key, controller);
-    this.collect(topic, name, this.tail(name, input), timeout, controller.signal, typeof except === "string" ? except : undefined).then((entries) => {
+    this.collect(topic, name, tail, timeout ?? Infinity, controller.signal, typeof except === "string" ? except : undefined).then((entries) => {
       this.serving.delete(key);
-      this.reply(from, `{["allres",${ref},${json(entries)}]`);
+      this.reply(from, `{["allres",${ref},[${entries.map(encodeEntry).join(",")}]]`);
     });
   }
 
@@ -251,7 +273,7 @@ export class Cluster {
         stop.abort(); // the calls still waiting are cancelled on their clients
       };
       const onAbort = () => end(cancelled(name, signal!));
-      const timer = background(setTimeout(() => end(new ChatterError("TIMEOUT", `The call "${short(name)}" timed out after ${timeout} ms`)), timeout));
+      const timer = limited(timeout) ? background(setTimeout(() => end(new ChatterError("TIMEOUT", `The call "${short(name)}" timed out after ${timeout} ms`)), timeout)) : undefined;
       if (signal?.aborted) return onAbort();
       signal?.addEventListener("abort", onAbort, { once: true });
       targets.forEach((client, i) => {
@@ -305,6 +327,33 @@ export class Cluster {
   private reserve(): number {
     if (this.waiting.size >= MAX_WAITING) throw new ChatterError("OVERLOADED", `${MAX_WAITING} calls already wait on other instances`);
     return ++this.lastRef;
+  }
+}
+
+/** A timeout a timer can keep (as `core/calls.ts` has it: past `MAX_TIMER` is none, NaN one that fires at once). */
+function limited(timeout: number): boolean {
+  return !(timeout > MAX_TIMER);
+}
+
+/** A timeout as a control message carries it: `null` for none. */
+function wireTimeout(timeout: number): string {
+  return limited(timeout) && Number.isFinite(timeout) ? String(timeout) : limited(timeout) ? "0" : "null";
+}
+
+function isWireTimeout(timeout: unknown): timeout is number | null {
+  return timeout === null || typeof timeout === "number";
+}
+
+/**
+ * An entry as JSON. A client's result arrives unparsed and JSON reads some numbers JSON
+ * cannot write back (`1e400` is Infinity): such an entry becomes an INTERNAL error, never a
+ * throw (a throw here would be an unhandled rejection: the end of the process).
+ */
+function encodeEntry(raw: RawEntry): string {
+  try {
+    return json(raw);
+  } catch {
+    return json(failed(raw[0], new ChatterError("INTERNAL", "The client's result cannot be sent on as JSON")));
   }
 }
 

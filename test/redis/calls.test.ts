@@ -11,6 +11,7 @@ if (!redisBinary) console.warn("\n⚠ SKIPPING the cross-instance call tests: re
 
 type Client = ChatterClient<typeof callsSchema>;
 const clients: Client[] = [];
+const sockets: WebSocket[] = [];
 let redis: Redis;
 let A: Instance;
 let B: Instance;
@@ -59,6 +60,7 @@ describe.skipIf(!redisBinary)("server.call and callAll across instances through 
 
   afterAll(async () => {
     for (const client of clients) client.close();
+    for (const socket of sockets) socket.close();
     await stopAll();
   });
 
@@ -123,5 +125,44 @@ describe.skipIf(!redisBinary)("server.call and callAll across instances through 
     await Promise.all([a, b].map((m) => m.client.call("subscribe", { topic: room })));
     expect(await a.client.call("callAllOf", { topic: room, name: "echo", input: { n: 1 }, skipMe: true })).toEqual([{ id: b.id, ok: true, value: { n: 1 } }]);
     expect(await a.client.call("callAllOf", { topic: topic(), name: "echo", input: { n: 1 } })).toEqual([]);
+  });
+
+  test("an aborted callAll cancels the calls on the other instance too, and they come back CANCELLED", async () => {
+    const room = topic();
+    const caller = await connect(A);
+    const far = await connect(B);
+    await far.client.call("subscribe", { topic: room });
+    aborted.delete(far.id);
+    const entries = await caller.client.call("callAllOf", { topic: room, name: "hang", timeout: 60_000, cancelAfter: 150 });
+    expect(entries).toEqual([{ id: far.id, ok: false, code: "CANCELLED" }]);
+    await until(() => aborted.has(far.id), 5_000, "B's client to see its signal abort");
+  });
+
+  test("a callAll right after the caller's instance lost its last local subscriber still gets every answer", async () => {
+    const room = topic();
+    const caller = await connect(A);
+    const far = await connect(B);
+    await Promise.all([caller, far].map((m) => m.client.call("subscribe", { topic: room })));
+    // A's UNSUBSCRIBE is still on its way to Redis when the callAll is published: Redis counts A, and A must count its own echo.
+    const entries = await caller.client.call("callAllOf", { topic: room, name: "echo", input: { n: 3 }, timeout: 60_000, leaveFirst: true });
+    expect(entries).toEqual([{ id: far.id, ok: true, value: { n: 3 } }]);
+  });
+
+  test("a client that answers a number JSON cannot write back (1e400) costs its own result, and its instance lives on", async () => {
+    const onA = await connect(A);
+    // A raw socket on B that answers every call with 1e400 (JSON.parse reads it as Infinity).
+    const raw = new WebSocket(B.url);
+    sockets.push(raw);
+    const id = await new Promise<string>((resolve) => {
+      raw.onopen = () => raw.send('[0,1,"whoami"]');
+      raw.onmessage = (event) => {
+        const frame = JSON.parse(String(event.data)) as unknown[];
+        if (frame[0] === 2 && frame[1] === 1) resolve(frame[2] as string);
+        if (frame[0] === 0) raw.send(`[2,${frame[1]},{"n":1e400}]`);
+      };
+    });
+    expect(await onA.client.call("callClient", { id, name: "echo", input: { n: 1 } })).toEqual({ ok: false, code: "INTERNAL" });
+    const onB = await connect(B); // B still serves
+    expect(await onA.client.call("callClient", { id: onB.id, name: "echo", input: { n: 2 } })).toEqual({ ok: true, value: { n: 2 } });
   });
 });

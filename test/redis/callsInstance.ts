@@ -18,9 +18,21 @@ export const callsSchema = createSchema({
       input: z.object({ id: z.string(), name: z.string(), input: z.unknown().optional(), timeout: z.number().optional(), cancelAfter: z.number().optional() }),
       output: Outcome,
     },
-    /** `server.callAll(topic, …)`, or the caller's `client.callAll` with `skipMe`. */
+    /**
+     * `server.callAll(topic, …)`, or the caller's `client.callAll` with `skipMe`; with `cancelAfter`,
+     * its signal aborts after that many ms; with `leaveFirst`, the caller unsubscribes from the topic
+     * right before (its instance's UNSUBSCRIBE is then still on its way to Redis).
+     */
     callAllOf: {
-      input: z.object({ topic: z.string(), name: z.string(), input: z.unknown().optional(), timeout: z.number().optional(), skipMe: z.boolean().optional() }),
+      input: z.object({
+        topic: z.string(),
+        name: z.string(),
+        input: z.unknown().optional(),
+        timeout: z.number().optional(),
+        skipMe: z.boolean().optional(),
+        cancelAfter: z.number().optional(),
+        leaveFirst: z.boolean().optional(),
+      }),
       output: z.array(Outcome.extend({ id: z.string() })),
     },
   },
@@ -55,8 +67,10 @@ if (import.meta.main) {
           const signal = cancelAfter === undefined ? undefined : AbortSignal.timeout(cancelAfter);
           return outcome(chatter.call(id, name as "echo", input as never, { timeout, signal }));
         },
-        async callAllOf({ topic, name, input, timeout, skipMe }, client): Promise<(Outcome & { id: string })[]> {
-          const entries = await (skipMe ? client : chatter).callAll(topic, name as "echo", input as never, { timeout });
+        async callAllOf({ topic, name, input, timeout, skipMe, cancelAfter, leaveFirst }, client): Promise<(Outcome & { id: string })[]> {
+          if (leaveFirst) client.unsubscribe(topic);
+          const signal = cancelAfter === undefined ? undefined : AbortSignal.timeout(cancelAfter);
+          const entries = await (skipMe ? client : chatter).callAll(topic, name as "echo", input as never, { timeout, signal });
           return entries.map((entry) => (entry.ok ? { id: entry.id, ok: true, value: entry.value } : { id: entry.id, ok: false, code: entry.error.code }));
         },
       },

@@ -88,3 +88,11 @@ test("a callAll over 300 subscribers arms one timer, not one per subscriber", as
   expect(entries.every((entry) => !entry.ok && entry.error.code === "TIMEOUT")).toBe(true);
   expect(timers).toBeLessThan(5);
 });
+
+test("a callAll with no timeout (Infinity) waits for every answer instead of timing out at once", async () => {
+  const { chatter, url } = app();
+  const members = await Promise.all([member(url), member(url)]);
+  await Promise.all(members.map((m) => m.client.call("join", { topic: "calm" })));
+  const entries = await chatter.callAll("calm", "echo", { n: 5 }, { timeout: Infinity });
+  expect(entries.map((entry) => entry.ok)).toEqual([true, true]);
+});
