@@ -260,7 +260,10 @@ export class Connection implements ServerClient, PeerHost {
       this.phase = "leaving";
       return this.peer.whenIdle(() => this.close(CLOSE_RESTART, "server shutting down"));
     }
-    if (this.phase === "open" && !this.core.recovery && !this.core.shared) return void this.peer.write(HELLO_FRAME); // nothing to check
+    // Nothing to check. A HELLO may also cross the GOAWAY of a shutdown that began right after the socket opened.
+    if ((this.phase === "open" || this.phase === "goaway" || this.phase === "leaving") && !this.core.recovery && !this.core.shared) {
+      return void this.peer.write(HELLO_FRAME);
+    }
     if (this.phase !== "authenticating") return this.peer.violation("unexpected HELLO");
     if (!this.core.authenticate) return this.admit(frame);
     let verdict: MaybePromise<boolean | void>;

@@ -117,3 +117,15 @@ test("the server's own calls to a client are drained too", async () => {
   expect(await asked).toBe("yes");
   await done;
 });
+
+test("a HELLO that crosses the GOAWAY of a shutdown begun right after the socket opened is answered, not a protocol error", async () => {
+  const a = serve();
+  const late = await raw(a.url);
+  const done = a.server.shutdown({ timeout: 1_500 });
+  await until(() => late.frames.length > 0, 3_000, "GOAWAY");
+  late.send("[7,null]"); // the client's first frame, sent before it read the GOAWAY
+  late.send("[8]");
+  expect((await late.closed).code).toBe(1012); // not 1002
+  expect(late.frames).toEqual([[8], [7]]);
+  await done;
+});
