@@ -14,6 +14,7 @@
 // When a refresh finds this instance missing (Redis restarted empty, or it was swept while
 // paused) or a write failed, the instance re-asserts its own entries from its local map.
 import type { PresenceHost, PresenceStore, StoredEntry } from "../server/adapter.ts";
+import { pairs } from "./pairs.ts";
 
 /** What the store needs of the adapter. */
 export interface RedisCommands {
@@ -41,10 +42,13 @@ const OWNS = `local function owns(value, id) return string.sub(value, 1, #id) ==
 const TRACK = `redis.call('HSET', KEYS[1], ARGV[2], ARGV[1] .. ARGV[3]) redis.call('SADD', KEYS[2], ARGV[4])`;
 // KEYS: hash, of(self). ARGV: self, id, topic, last ("1": this instance's last entry in the topic).
 // Only its own entry: the same id may already be back on another instance (a recovered session).
+// Returns 1 when it removed one, else 0.
 const UNTRACK = `${OWNS}
 local v = redis.call('HGET', KEYS[1], ARGV[2])
-if v and owns(v, ARGV[1]) then redis.call('HDEL', KEYS[1], ARGV[2]) end
-if ARGV[4] == '1' then redis.call('SREM', KEYS[2], ARGV[3]) end`;
+local removed = 0
+if v and owns(v, ARGV[1]) then redis.call('HDEL', KEYS[1], ARGV[2]) removed = 1 end
+if ARGV[4] == '1' then redis.call('SREM', KEYS[2], ARGV[3]) end
+return removed`;
 // KEYS: hash, instances. ARGV: id length. Returns id, meta, id, meta… of live instances.
 const LIST = `${NOW}
 local all = redis.call('HGETALL', KEYS[1]) local live = {} local out = {} local n = tonumber(ARGV[1])
@@ -130,11 +134,12 @@ export class RedisPresence implements PresenceStore {
 
   track(topic: string, id: string, meta: string): Promise<void> {
     this.wrote = true;
-    return this.write(TRACK, [this.hash(topic), this.of(this.redis.id)], [this.redis.id, id, meta, topic]);
+    return this.write(TRACK, [this.hash(topic), this.of(this.redis.id)], [this.redis.id, id, meta, topic]).then(() => {});
   }
 
-  untrack(topic: string, id: string, last: boolean): Promise<void> {
-    return this.write(UNTRACK, [this.hash(topic), this.of(this.redis.id)], [this.redis.id, id, topic, last ? "1" : "0"]);
+  /** Unreachable, it resolves true: the re-assert once back removes the entry if it is still this instance's. */
+  untrack(topic: string, id: string, last: boolean): Promise<boolean> {
+    return this.write(UNTRACK, [this.hash(topic), this.of(this.redis.id)], [this.redis.id, id, topic, last ? "1" : "0"]).then((removed) => removed !== 0);
   }
 
   async list(topic: string): Promise<StoredEntry[]> {
@@ -215,14 +220,12 @@ export class RedisPresence implements PresenceStore {
     if (!this.closed) await this.redis.command("ZREM", [this.sweeps, dead]); // else its lease ends and another instance goes on
   }
 
-  private write(body: string, keys: string[], args: string[]): Promise<void> {
-    return this.script(body, keys, args).then(
-      () => {},
-      (error) => {
-        this.dirty = true;
-        if (!isDisconnected(error)) throw error; // the adapter reports the outage; the entries are re-asserted once back
-      },
-    );
+  /** The script's reply; undefined when Redis was unreachable. */
+  private write(body: string, keys: string[], args: string[]): Promise<unknown> {
+    return this.script(body, keys, args).catch((error) => {
+      this.dirty = true;
+      if (!isDisconnected(error)) throw error; // the adapter reports the outage; the entries are re-asserted once back
+    });
   }
 
   /** EVALSHA, loading the script when Redis does not know it (first use, or after a restart). */
@@ -250,13 +253,6 @@ export class RedisPresence implements PresenceStore {
   private of(instance: string): string {
     return `${this.options.prefix}presence-of:${instance}`;
   }
-}
-
-function pairs(flat: unknown): StoredEntry[] {
-  const list = Array.isArray(flat) ? (flat as string[]) : [];
-  const out: StoredEntry[] = [];
-  for (let i = 0; i + 1 < list.length; i += 2) out.push([list[i]!, list[i + 1]!]);
-  return out;
 }
 
 function isDisconnected(error: unknown): boolean {

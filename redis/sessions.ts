@@ -10,6 +10,7 @@
 //   <prefix>epoch          a random value; a new one means Redis lost its data
 import type { LogEntry, RecoveryStore, RecoveryStoreOptions } from "../server/adapter.ts";
 import { background } from "../core/liveness.ts";
+import { pairs } from "./pairs.ts";
 
 /** What the store needs of the adapter. */
 export interface StoreLink {
@@ -53,6 +54,8 @@ export class RedisRecoveryStore implements RecoveryStore {
   readonly origin: string;
   epoch: string | undefined;
   readonly known = new Map<string, number>();
+  /** `known` at the last beat: an origin heard from since then is kept even while the hash lacks it. */
+  private lastBeat = new Map<string, number>();
   private seq = 0;
   private readonly log: string;
   private readonly resets: (() => void)[] = [];
@@ -155,12 +158,20 @@ export class RedisRecoveryStore implements RecoveryStore {
             this.link.command("HGETALL", [key]),
           ]);
           const stale: string[] = [];
+          const running = new Set([this.origin]);
           for (const [origin, value] of pairs(all)) {
             if (origin === this.origin) continue;
             const [k, at] = value.split(":").map(Number);
             if (now - at! > this.options.window + 10 * BEAT) stale.push(origin);
-            else if (Number.isSafeInteger(k)) this.heard(origin, k!);
+            else {
+              running.add(origin);
+              if (Number.isSafeInteger(k)) this.heard(origin, k!);
+            }
           }
+          // Forget the origins that stopped, or every mark and every recovery would name them for good. One missing
+          // from the hash that was heard from since the last beat is kept: an instance before its first entry.
+          for (const [origin, k] of this.known) if (!running.has(origin) && this.lastBeat.get(origin) === k) this.known.delete(origin);
+          this.lastBeat = new Map(this.known);
           if (stale.length) await this.link.command("HDEL", [key, ...stale]);
         } catch {} // Redis is down: the adapter reports it
         this.beat(this.epoch === undefined ? 100 : BEAT);
@@ -186,15 +197,6 @@ export class RedisRecoveryStore implements RecoveryStore {
       }
     }
   }
-}
-
-function pairs(reply: unknown): [string, string][] {
-  if (Array.isArray(reply)) {
-    const out: [string, string][] = [];
-    for (let i = 0; i + 1 < reply.length; i += 2) out.push([String(reply[i]), String(reply[i + 1])]);
-    return out;
-  }
-  return reply && typeof reply === "object" ? Object.entries(reply as Record<string, string>) : [];
 }
 
 function ignore(): void {}

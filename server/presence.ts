@@ -47,8 +47,12 @@ export interface PresenceStore {
   /** Called once, by `createServer`. */
   start(host: PresenceHost): void;
   track(topic: string, id: string, meta: string): Promise<void>;
-  /** `last`: this instance has no other entry in `topic` now. */
-  untrack(topic: string, id: string, last: boolean): Promise<void>;
+  /**
+   * Removes this instance's entry of `id`, resolving to whether there was one: false when the
+   * same id is now another instance's (a session recovered there while its old socket here was
+   * still open), so no leave is reported. `last`: this instance has no other entry in `topic` now.
+   */
+  untrack(topic: string, id: string, last: boolean): Promise<boolean>;
   /** Every live instance's entries of `topic`. */
   list(topic: string): Promise<StoredEntry[]>;
   /** Stops the store's timers and removes this instance's entries: a promise while that is under way (the adapter closes after it). */
@@ -198,7 +202,18 @@ export class Presence {
     if (entries?.get(client.id)?.owner !== client) return;
     entries.delete(client.id);
     if (!entries.size) this.local.delete(topic);
-    void this.stored(this.store?.untrack(topic, client.id, !entries.size), topic, [], [[client.id, meta]]);
+    const leave = () => this.emit(topic, [], [[client.id, meta]]);
+    const untracked = this.store?.untrack(topic, client.id, !entries.size);
+    if (!untracked) return leave(); // without a store the entry was this instance's alone
+    untracked.then(
+      (removed) => {
+        if (removed) leave(); // else the id's entry is another instance's now (a recovered session), whose join stands
+      },
+      (error) => {
+        this.fault(error);
+        leave();
+      },
+    );
   }
 
   /** The hook runs once the store has the change, so a `server.presence` inside it sees it. */

@@ -9,6 +9,7 @@
 import type { Adapter, RecoveryStore } from "./adapter.ts";
 import type { Connection, ServerCore } from "./connection.ts";
 import { connectionId, ID_LENGTH } from "./id.ts";
+import { json } from "../core/frames.ts";
 import { HELLO, SEQ } from "../core/protocol.ts";
 import type { Marks, RecoveryOptions, Session } from "./recovery.ts";
 import type { State } from "./types.ts";
@@ -181,16 +182,16 @@ export class SharedRecovery {
     } catch {} // the store is unreachable (the adapter reports it): the next change, or the refresh, tries again (never rejects: the chain goes on)
   }
 
-  /** The session as the store keeps it: JSON, so `get`/`set` values are kept as JSON keeps them. */
+  /** The session as the store keeps it: JSON, so a `get`/`set` state JSON cannot carry is reported and not kept (never changed). */
   private recordOf(connection: Connection, session: SharedSession): string {
     const record: SessionRecord = { t: [...(session.topics ?? [])] as [string, Marks][] };
     if (session.epoch !== undefined) record.e = session.epoch;
     if (session.presence?.size) record.p = [...session.presence];
     if (!connection.store) return JSON.stringify(record);
     try {
-      return JSON.stringify({ ...record, s: connection.store });
+      return json({ ...record, s: connection.store });
     } catch (error) {
-      this.core.report(error, undefined, connection); // a BigInt, a cycle: the state is not kept
+      this.core.report(error, undefined, connection); // a BigInt, a cycle, NaN or ±Infinity (NotJson): the state is not kept
       return JSON.stringify(record);
     }
   }

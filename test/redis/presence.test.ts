@@ -1,7 +1,8 @@
 // Presence across three Chatter instances (child processes) through a real redis-server:
 // lists agree, `onPresence` runs once per change (on the instance where it happened), a
-// SIGKILLed instance's members leave within `presenceTimeout` and exactly one survivor
-// reports them, and a Redis restarted empty gets every instance's entries back.
+// SIGKILLed instance's members leave within a bounded time and exactly one survivor
+// reports them, a Redis restarted empty gets every instance's entries back, and a session
+// that moved to another instance leaves no stale leave behind.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createClient, type ChatterClient } from "../../client/index.ts";
 import { createRedisAdapter } from "../../redis/createRedisAdapter.ts";
@@ -13,10 +14,13 @@ import { presenceSchema } from "./presenceInstance.ts";
 if (!redisBinary) console.warn("\n⚠ SKIPPING the Redis presence tests: redis-server is not installed (apt-get install redis-server)\n");
 
 const TIMEOUT = 1_500;
+/** A crashed instance's members leave within `presenceTimeout` plus a refresh (docs/scaling.md); allowed 3× plus a second, for a loaded machine. */
+const BOUND = TIMEOUT * 3 + 1_000;
 type Client = ChatterClient<typeof presenceSchema>;
 type Entry = { id: string; meta: { name: string } };
 
 const clients: Client[] = [];
+const sockets: WebSocket[] = [];
 let redis: Redis;
 let A: Instance;
 let B: Instance;
@@ -32,6 +36,48 @@ const sorted = (list: Entry[]) => [...list].sort((a, b) => a.id.localeCompare(b.
 /** The list as each of `via` (one client per instance) sees it. */
 const lists = (via: Client[], topic: string) => Promise.all(via.map(async (client) => sorted(await client.call("list", { topic }))));
 const diffsOf = async (client: Client, topic: string) => (await client.call("diffs")).filter((diff) => diff.topic === topic);
+/** Every diff of `topic` the instances of `via` ran, together. */
+const allDiffs = async (via: Client[], topic: string) => (await Promise.all(via.map((client) => diffsOf(client, topic)))).flat();
+
+/**
+ * A marker for "no survivor sweeps anything more": a crashed instance written into Redis, its
+ * sweep's lease ending `TIMEOUT * 1.5` from now, with one member ("marker") in `topic`. What
+ * would be swept by `now + TIMEOUT` (an instance expired, a lease ended) is claimed before it:
+ * by an earlier refresh, or by the same one, which claims expired instances and then ended
+ * leases, each by time, and sweeps them in that order. So once the marker's leave is seen, such
+ * a sweep's leaves would have been seen first.
+ */
+async function sweptMarker(topic: string): Promise<void> {
+  const [seconds, micros] = (await redis.command("TIME")) as [string, string];
+  const dead = `marker-${crypto.randomUUID()}`;
+  await redis.command("HSET", [`chatter:presence:${topic}`, "marker", `${dead}{"name":"marker"}`]);
+  await redis.command("SADD", [`chatter:presence-of:${dead}`, topic]);
+  await redis.command("ZADD", ["chatter:presence-sweeps", String(Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000) + TIMEOUT * 1.5), dead]);
+}
+const markerLeave = (topic: string) => ({ topic, joins: [], leaves: [{ id: "marker", meta: { name: "marker" } }] });
+
+/** A hand-driven socket: HELLO (with `token` to recover that session), then calls by name. */
+async function rawSession(url: string, token?: string) {
+  const ws = new WebSocket(url);
+  sockets.push(ws);
+  const frames: unknown[][] = [];
+  ws.onmessage = (event) => {
+    const msg = JSON.parse(String(event.data)) as unknown[];
+    frames.push(...(Array.isArray(msg[0]) ? (msg as unknown[][]) : [msg]));
+  };
+  await new Promise((resolve, reject) => ((ws.onopen = resolve), (ws.onerror = reject)));
+  ws.send(JSON.stringify(token === undefined ? [7, null] : [7, null, token, {}]));
+  await until(() => frames.length > 0, 5_000, "the HELLO answer");
+  const [, next, recovered] = frames[0] as [number, string, number];
+  let id = 0;
+  const call = async (name: string, input?: unknown): Promise<unknown> => {
+    const mine = ++id;
+    ws.send(JSON.stringify(input === undefined ? [0, mine, name] : [0, mine, name, input]));
+    await until(() => frames.some((f) => f[0] === 2 && f[1] === mine), 5_000, `the answer to ${name}`);
+    return frames.find((f) => f[0] === 2 && f[1] === mine)![2];
+  };
+  return { ws, token: next, recovered: recovered === 1, call };
+}
 
 describe.skipIf(!redisBinary)("presence across instances through Redis", () => {
   let a: Client, b: Client, c: Client;
@@ -46,6 +92,7 @@ describe.skipIf(!redisBinary)("presence across instances through Redis", () => {
 
   afterAll(async () => {
     for (const client of clients) client.close();
+    for (const ws of sockets) ws.close();
     await stopAll();
   });
 
@@ -115,6 +162,7 @@ describe.skipIf(!redisBinary)("presence across instances through Redis", () => {
         list: () => [],
         whoami: (_, client) => client.id,
         diffs: () => [],
+        connected: () => false,
       },
     });
     const bun = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: (req, srv) => (chatter.upgrade(req, srv) ? undefined : new Response(null, { status: 400 })), websocket: chatter.handler });
@@ -132,8 +180,10 @@ describe.skipIf(!redisBinary)("presence across instances through Redis", () => {
       ]);
       expect(await redis.command("HLEN", ["chatter:presence:closing"])).toBe(0);
       expect(await redis.command("ZSCORE", ["chatter:instances", adapter.id])).toBe(null);
-      await Bun.sleep(TIMEOUT * 1.5); // past its expiry: a survivor would have swept it by now
-      expect((await Promise.all([a, b, c].map((x) => diffsOf(x, "closing")))).flat()).toEqual([]);
+      await sweptMarker("closing-marker"); // a survivor that swept it would report it before the marker
+      await until(async () => (await allDiffs([a, b, c], "closing-marker")).length > 0, BOUND, "the marker's sweep");
+      expect(await allDiffs([a, b, c], "closing-marker")).toEqual([markerLeave("closing-marker")]);
+      expect(await allDiffs([a, b, c], "closing")).toEqual([]);
     } finally {
       bun.stop(true);
     }
@@ -176,7 +226,7 @@ describe.skipIf(!redisBinary)("presence across instances through Redis", () => {
     }
   });
 
-  test("a SIGKILLed instance's members leave every list within presenceTimeout, and one survivor runs onPresence with the leaves", async () => {
+  test("a SIGKILLed instance's members leave every list within a bounded time, and one survivor runs onPresence with the leaves", async () => {
     const cy1 = await member(C);
     const cy2 = await member(C);
     const stays = await member(A);
@@ -189,15 +239,17 @@ describe.skipIf(!redisBinary)("presence across instances through Redis", () => {
     C.kill();
     const killed = Date.now();
     const only = [{ id: stays.id, meta: { name: "stays" } }];
-    await until(async () => JSON.stringify(await lists([a, b], "crash")) === JSON.stringify([only, only]), TIMEOUT * 3, "C's members gone from the lists");
+    await until(async () => JSON.stringify(await lists([a, b], "crash")) === JSON.stringify([only, only]), BOUND, "C's members gone from the lists");
     const gone = Date.now() - killed;
     const leaves = async () => (await Promise.all([a, b].map(async (x) => [...(await diffsOf(x, "crash")), ...(await diffsOf(x, "crash-2"))].filter((diff) => diff.leaves.length)))).map((d) => d.length);
-    await until(async () => (await leaves()).reduce((x, y) => x + y) === 2, TIMEOUT * 3, "the sweep's leaves");
+    await until(async () => (await leaves()).reduce((x, y) => x + y) === 2, BOUND, "the sweep's leaves");
     const swept = Date.now() - killed;
     console.log(`SIGKILL → gone from the lists in ${gone} ms, onPresence with the leaves in ${swept} ms (presenceTimeout ${TIMEOUT} ms)`);
-    expect(gone).toBeLessThan(TIMEOUT + 500);
-    expect(swept).toBeLessThan(TIMEOUT + TIMEOUT / 3 + 500);
-    await Bun.sleep(TIMEOUT); // a second sweeper would have run by now
+    expect(gone).toBeLessThan(BOUND);
+    expect(swept).toBeLessThan(BOUND);
+    await sweptMarker("crash-marker"); // a second sweep of C (its lease ended, or a second claim) would report before the marker
+    await until(async () => (await allDiffs([a, b], "crash-marker")).length > 0, BOUND, "the marker's sweep");
+    expect(await allDiffs([a, b], "crash-marker")).toEqual([markerLeave("crash-marker")]);
     const counts = await leaves();
     expect(counts.sort()).toEqual([0, 2]); // one survivor, both topics
     const all = [...(await diffsOf(a, "crash")), ...(await diffsOf(a, "crash-2")), ...(await diffsOf(b, "crash")), ...(await diffsOf(b, "crash-2"))].filter((diff) => diff.leaves.length);
@@ -208,5 +260,35 @@ describe.skipIf(!redisBinary)("presence across instances through Redis", () => {
       ].sort(),
     );
     expect(await redis.command("HLEN", ["chatter:presence:crash"])).toBe(1);
-  }, 20_000);
+  }, 30_000);
+
+  test("a session recovered on another instance while its old socket is open: the old instance's close of that socket reports no leave", async () => {
+    const env = { PRESENCE_TIMEOUT: String(TIMEOUT), RECOVERY_WINDOW: "2000" }; // sessions refreshed every second
+    const [D, E] = await Promise.all([startInstance(redis.url, env, "presenceInstance.ts"), startInstance(redis.url, env, "presenceInstance.ts")]);
+    try {
+      const [d, e] = await Promise.all([member(D), member(E)]);
+      const first = await rawSession(D.url);
+      const id = (await first.call("whoami")) as string;
+      await first.call("track", { topic: "moved", name: "ada" });
+      const closed = new Promise<number>((resolve) => first.ws.addEventListener("close", (event) => resolve(event.code)));
+      const second = await rawSession(E.url, first.token);
+      expect(second.recovered).toBe(true);
+      expect(await Promise.race([closed, Bun.sleep(5_000).then(() => 0)])).toBe(1001); // at D's next refresh
+      await until(async () => !(await d.client.call("connected", { id })), 5_000, "D to run the old socket's close");
+      // The marker: a change on D after that close (its store writes go in order), so a leave from the close comes before it.
+      await d.client.call("track", { topic: "moved", name: "marker" });
+      const ada = { id, meta: { name: "ada" } };
+      const marker = { id: d.id, meta: { name: "marker" } };
+      expect(await diffsOf(d.client, "moved")).toEqual([
+        { topic: "moved", joins: [ada], leaves: [] },
+        { topic: "moved", joins: [marker], leaves: [] },
+      ]);
+      expect(await diffsOf(e.client, "moved")).toEqual([{ topic: "moved", joins: [ada], leaves: [] }]); // the recovery's join
+      const both = sorted([ada, marker]);
+      expect(await lists([d.client, e.client, a], "moved")).toEqual([both, both, both]);
+    } finally {
+      D.kill(); // no sweeper of later tests' crashes but A, B and C
+      E.kill();
+    }
+  }, 30_000);
 });

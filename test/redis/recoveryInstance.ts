@@ -11,6 +11,10 @@ export const recoverySchema = createSchema({
     /** Subscribes the caller to `topic` and sets its `name` state. */
     join: { input: z.object({ topic: z.string(), name: z.string().optional() }) },
     whoami: { output: z.object({ id: z.string(), name: z.string().optional() }) },
+    /** `client.set("score", Number(score))`: "NaN" and "Infinity" are numbers JSON cannot carry. */
+    setScore: { input: z.object({ score: z.string() }) },
+    /** `String(client.get("score"))`: "undefined" when it is not set. */
+    score: { output: z.string() },
     /** Publishes `{ topic, n }` for n in [from, from + count), one every `every` ms; answers at once. */
     stream: { input: z.object({ topic: z.string(), from: z.number(), count: z.number(), every: z.number() }) },
     /** The same in one synchronous loop. */
@@ -42,6 +46,8 @@ if (import.meta.main) {
           return client.subscribe(topic);
         },
         whoami: (_, client) => ({ id: client.id, name: client.get("name") as string | undefined }),
+        setScore: ({ score }, client) => client.set("score", Number(score)),
+        score: (_, client) => String(client.get("score")),
         stream({ topic, from, count, every }) {
           let n = from;
           const timer = setInterval(() => {

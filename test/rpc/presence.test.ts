@@ -108,10 +108,16 @@ test("a disconnect leaves every topic at once, one diff per topic; two connectio
 });
 
 test("tracking does not subscribe, and subscribing does not track", async () => {
-  const { chatter, url } = app();
+  const { chatter, url, diffs } = app();
   const ada = await member(url);
+  const bob = await member(url);
   await ada.client.call("track", { topic: "room", meta: { name: "ada" } });
   expect(chatter.clients.get(ada.id)!.isSubscribed("room")).toBe(false);
+  await chatter.clients.get(bob.id)!.subscribe("room");
+  expect(chatter.clients.get(bob.id)!.isSubscribed("room")).toBe(true);
+  const entry = { id: ada.id, meta: { name: "ada", since: 0 } };
+  expect(await chatter.presence("room")).toEqual([entry]);
+  expect(diffs).toEqual([["room", { joins: [entry], leaves: [] }]]);
 });
 
 test("onPresence's throw goes to onError; presence goes on", async () => {
