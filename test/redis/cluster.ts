@@ -130,3 +130,31 @@ export async function startInstance(redisUrl: string, env: Record<string, string
     kill: () => child.kill("SIGKILL"),
   };
 }
+
+/**
+ * A hand-driven socket, for the recovery and presence tests: HELLO (with `token` and `last`, the
+ * origin → number map, to take a session back), its answer, then calls by name. `sockets`
+ * collects it for the test file to close.
+ */
+export async function rawSession(url: string, sockets: WebSocket[], token?: string, last: unknown = {}) {
+  const ws = new WebSocket(url);
+  sockets.push(ws);
+  const frames: unknown[][] = [];
+  ws.onmessage = (event) => {
+    const msg = JSON.parse(String(event.data)) as unknown[];
+    frames.push(...(Array.isArray(msg[0]) ? (msg as unknown[][]) : [msg]));
+  };
+  await new Promise((resolve, reject) => ((ws.onopen = resolve), (ws.onerror = reject)));
+  ws.send(JSON.stringify(token === undefined ? [7, null] : [7, null, token, last]));
+  await until(() => frames.length > 0, 5_000, "the HELLO answer");
+  const [kind, next, recovered] = frames[0] as [number, string, number];
+  if (kind !== 7) throw new Error(`the server answered HELLO with ${JSON.stringify(frames[0])}`);
+  let id = 0;
+  const call = async (name: string, input?: unknown): Promise<any> => {
+    const mine = ++id;
+    ws.send(JSON.stringify(input === undefined ? [0, mine, name] : [0, mine, name, input]));
+    await until(() => frames.some((f) => f[0] === 2 && f[1] === mine), 5_000, `the answer to ${name}`);
+    return frames.find((f) => f[0] === 2 && f[1] === mine)![2];
+  };
+  return { ws, frames, token: next, recovered: recovered === 1, call };
+}

@@ -8,7 +8,7 @@ import { createClient, type ChatterClient } from "../../client/index.ts";
 import { createRedisAdapter } from "../../redis/createRedisAdapter.ts";
 import { RedisPresence } from "../../redis/presence.ts";
 import { createServer } from "../../server/index.ts";
-import { Redis, redisBinary, startInstance, stopAll, until, type Instance } from "./cluster.ts";
+import { type Instance, rawSession, Redis, redisBinary, startInstance, stopAll, until } from "./cluster.ts";
 import { presenceSchema } from "./presenceInstance.ts";
 
 if (!redisBinary) console.warn("\n⚠ SKIPPING the Redis presence tests: redis-server is not installed (apt-get install redis-server)\n");
@@ -55,29 +55,6 @@ async function sweptMarker(topic: string): Promise<void> {
   await redis.command("ZADD", ["chatter:presence-sweeps", String(Number(seconds) * 1_000 + Math.floor(Number(micros) / 1_000) + TIMEOUT * 1.5), dead]);
 }
 const markerLeave = (topic: string) => ({ topic, joins: [], leaves: [{ id: "marker", meta: { name: "marker" } }] });
-
-/** A hand-driven socket: HELLO (with `token` to recover that session), then calls by name. */
-async function rawSession(url: string, token?: string) {
-  const ws = new WebSocket(url);
-  sockets.push(ws);
-  const frames: unknown[][] = [];
-  ws.onmessage = (event) => {
-    const msg = JSON.parse(String(event.data)) as unknown[];
-    frames.push(...(Array.isArray(msg[0]) ? (msg as unknown[][]) : [msg]));
-  };
-  await new Promise((resolve, reject) => ((ws.onopen = resolve), (ws.onerror = reject)));
-  ws.send(JSON.stringify(token === undefined ? [7, null] : [7, null, token, {}]));
-  await until(() => frames.length > 0, 5_000, "the HELLO answer");
-  const [, next, recovered] = frames[0] as [number, string, number];
-  let id = 0;
-  const call = async (name: string, input?: unknown): Promise<unknown> => {
-    const mine = ++id;
-    ws.send(JSON.stringify(input === undefined ? [0, mine, name] : [0, mine, name, input]));
-    await until(() => frames.some((f) => f[0] === 2 && f[1] === mine), 5_000, `the answer to ${name}`);
-    return frames.find((f) => f[0] === 2 && f[1] === mine)![2];
-  };
-  return { ws, token: next, recovered: recovered === 1, call };
-}
 
 describe.skipIf(!redisBinary)("presence across instances through Redis", () => {
   let a: Client, b: Client, c: Client;
@@ -267,11 +244,11 @@ describe.skipIf(!redisBinary)("presence across instances through Redis", () => {
     const [D, E] = await Promise.all([startInstance(redis.url, env, "presenceInstance.ts"), startInstance(redis.url, env, "presenceInstance.ts")]);
     try {
       const [d, e] = await Promise.all([member(D), member(E)]);
-      const first = await rawSession(D.url);
+      const first = await rawSession(D.url, sockets);
       const id = (await first.call("whoami")) as string;
       await first.call("track", { topic: "moved", name: "ada" });
       const closed = new Promise<number>((resolve) => first.ws.addEventListener("close", (event) => resolve(event.code)));
-      const second = await rawSession(E.url, first.token);
+      const second = await rawSession(E.url, sockets, first.token);
       expect(second.recovered).toBe(true);
       expect(await Promise.race([closed, Bun.sleep(5_000).then(() => 0)])).toBe(1001); // at D's next refresh
       await until(async () => !(await d.client.call("connected", { id })), 5_000, "D to run the old socket's close");

@@ -2,7 +2,7 @@
 // instances child processes (SIGKILLed, shut down), clients failing over between them.
 import { afterAll, afterEach, describe, expect, test } from "bun:test";
 import { createClient, type ChatterClient } from "../../client/index.ts";
-import { Redis, redisBinary, startInstance, stopAll, until, type Instance } from "./cluster.ts";
+import { type Instance, rawSession, Redis, redisBinary, startInstance, stopAll, until } from "./cluster.ts";
 import { recoverySchema as schema } from "./recoveryInstance.ts";
 import { dropProxy } from "../rpc/fixtures/proxy.ts";
 
@@ -66,30 +66,6 @@ async function sessionRecord(redis: Redis, id: string) {
 }
 
 const sha256 = (text: string) => new Bun.CryptoHasher("sha256").update(text).digest("hex");
-
-/** A hand-driven socket: HELLO (with `token` and `last` to recover), then its answer. */
-async function rawSession(url: string, token?: string, last: unknown = {}) {
-  const ws = new WebSocket(url);
-  sockets.push(ws);
-  const frames: unknown[][] = [];
-  ws.onmessage = (event) => {
-    const msg = JSON.parse(String(event.data)) as unknown[];
-    frames.push(...(Array.isArray(msg[0]) ? (msg as unknown[][]) : [msg]));
-  };
-  await new Promise((resolve, reject) => ((ws.onopen = resolve), (ws.onerror = reject)));
-  ws.send(JSON.stringify(token === undefined ? [7, null] : [7, null, token, last]));
-  await until(() => frames.length > 0, 5_000, "the HELLO answer");
-  const [kind, next, recovered] = frames[0] as [number, string, number];
-  expect(kind).toBe(7);
-  let id = 0;
-  const call = async (name: string, input?: unknown) => {
-    const mine = ++id;
-    ws.send(JSON.stringify(input === undefined ? [0, mine, name] : [0, mine, name, input]));
-    await until(() => frames.some((f) => f[0] === 2 && f[1] === mine), 5_000, `the answer to ${name}`);
-    return frames.find((f) => f[0] === 2 && f[1] === mine)![2] as any;
-  };
-  return { ws, frames, token: next, recovered: recovered === 1, call };
-}
 
 describe.skipIf(!redisBinary)("recovery across instances", () => {
   test("A SIGKILLed mid-stream of publishes from B: the client fails over to B and gets every publish once, in order, and its id and state", async () => {
@@ -170,19 +146,19 @@ describe.skipIf(!redisBinary)("recovery across instances", () => {
   test("a token is single-use across instances: replayed from a second client it gets a fresh session; a wrong secret spends nothing", async () => {
     const { redis, instances } = await cluster(3);
     const [A, B, C] = instances as [Instance, Instance, Instance];
-    const victim = await rawSession(A.url);
+    const victim = await rawSession(A.url, sockets);
     await victim.call("join", { topic: "room", name: "victim" });
     const { id } = await victim.call("whoami");
     A.kill();
     await Bun.sleep(50);
 
-    const guess = await rawSession(B.url, `${id}${"A".repeat(21)}`);
+    const guess = await rawSession(B.url, sockets, `${id}${"A".repeat(21)}`);
     expect(guess.recovered).toBe(false);
-    const back = await rawSession(B.url, victim.token);
+    const back = await rawSession(B.url, sockets, victim.token);
     expect(back.recovered).toBe(true);
     expect(await back.call("whoami")).toEqual({ id, name: "victim" });
 
-    const replayed = await rawSession(C.url, victim.token);
+    const replayed = await rawSession(C.url, sockets, victim.token);
     expect(replayed.recovered).toBe(false);
     const who = await replayed.call("whoami");
     expect(who.id).not.toBe(id);
@@ -191,16 +167,16 @@ describe.skipIf(!redisBinary)("recovery across instances", () => {
     // The recovered session's new token works once, on any instance.
     back.ws.close(4000); // a close the client chose ends the session
     await until(async () => (await sessionRecord(redis, id)) === undefined, 5_000, "the session to end");
-    expect((await rawSession(C.url, back.token)).recovered).toBe(false);
+    expect((await rawSession(C.url, sockets, back.token)).recovered).toBe(false);
   }, 30_000);
 
   test("a socket still open on A whose session a new socket took on B is closed 1001 at A's next refresh, and A writes nothing over the session", async () => {
     const { redis, instances } = await cluster(2, { RECOVERY_WINDOW: "2000" }); // a refresh a second
     const [A, B] = instances as [Instance, Instance];
-    const first = await rawSession(A.url);
+    const first = await rawSession(A.url, sockets);
     await first.call("join", { topic: "room", name: "ada" });
     const closed = new Promise<number>((resolve) => first.ws.addEventListener("close", (event) => resolve(event.code)));
-    const second = await rawSession(B.url, first.token);
+    const second = await rawSession(B.url, sockets, first.token);
     expect(second.recovered).toBe(true);
     expect(await Promise.race([closed, Bun.sleep(3_000).then(() => 0)])).toBe(1001);
     await Bun.sleep(1_200); // another refresh on A: it writes nothing over B's session
@@ -277,10 +253,10 @@ describe.skipIf(!redisBinary)("recovery across instances", () => {
   test("an instance gone for longer than the window is forgotten: a topic subscribed to after that has no mark of it", async () => {
     const { redis, instances } = await cluster(2, { RECOVERY_WINDOW: "1000" }); // stale 11 s after its last beat
     const [A, C] = instances as [Instance, Instance];
-    const s = await rawSession(A.url);
+    const s = await rawSession(A.url, sockets);
     await s.call("join", { topic: "room", name: "ada" });
     const { id } = await s.call("whoami");
-    const publisher = await rawSession(C.url);
+    const publisher = await rawSession(C.url, sockets);
     await publisher.call("burst", { topic: "room", from: 0, count: 1 });
     await until(() => s.frames.some((f) => f[0] === 15), 5_000, "C's publish");
     const origin = s.frames.find((f) => f[0] === 15)![3] as string; // [15, n, frame, origin]
