@@ -3,9 +3,9 @@
 // rounds are interleaved (the system order rotates) and the table shows medians and
 // ratios to raw Bun from this run. Loopback only; every child is killed at the end.
 // Then the costs before the first frame: the type check (typecheck.ts) and the browser
-// bundle (bundle.ts), next to the peers; and calls across instances (cluster-calls.ts).
+// bundle (bundle.ts), next to the peers; streams (streams.ts) and calls across instances (cluster-calls.ts).
 //
-//   bun bench/run.ts [--quick] [--rounds N] [--seconds S] [--systems raw,chatter,...] [--scenarios p50,...,types,bundle,cluster] [--json out.json]
+//   bun bench/run.ts [--quick] [--rounds N] [--seconds S] [--systems raw,chatter,...] [--scenarios p50,...,types,bundle,streams,cluster] [--json out.json]
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -218,7 +218,9 @@ const failures = Object.entries(results).flatMap(([system, r]) => Object.entries
 if (failures.length) console.log(`failed measurements: ${failures.join(", ")}`);
 if (wants("types")) console.log(`\n${typecheckTable(quick ? [50, 200] : [50, 200, 500, 1_000], quick ? 1 : 3)}`);
 if (wants("bundle")) console.log(`\n${bundleTable()}`);
-// Calls across instances (server.call, callAll through Redis): processes of their own, with a redis-server.
+// Streams (items/s against raw Bun and tRPC subscriptions), and calls across instances
+// (server.call, callAll through Redis): processes of their own.
+if (wants("streams")) spawnSync(bun, [join(here, "streams.ts"), ...(quick ? ["--n", "50000", "--rounds", "1"] : [])], { stdio: "inherit", cwd: here });
 if (wants("cluster")) spawnSync(bun, [join(here, "cluster-calls.ts"), ...(quick ? ["--calls", "1000", "--rounds", "5"] : [])], { stdio: "inherit" });
 const json = option("json");
 if (json) writeFileSync(json, JSON.stringify({ date: new Date().toISOString(), rounds, seconds, pinned, results }, null, 2));
