@@ -3,7 +3,7 @@
 import { describe, expect, test } from "bun:test";
 import { z } from "zod";
 import { createSchema } from "../../core/schema.ts";
-import { connect, defer, raw, rejection, serve, until } from "./fixtures/harness.ts";
+import { connect, defer, raw, rejection, serve, serveRaw, until } from "./fixtures/harness.ts";
 import { testApp } from "./fixtures/app.ts";
 
 describe("heartbeat and connection params", () => {
@@ -163,25 +163,17 @@ describe("limits and hostile peers", () => {
   });
 
   test("a client survives a hostile server: bad frames are reported, unknown codes read as INTERNAL, calls still settle", async () => {
-    const hostile = Bun.serve({
-      port: 0,
-      hostname: "127.0.0.1",
-      fetch: (req, srv) => (srv.upgrade(req) ? undefined : new Response(null, { status: 400 })),
-      websocket: {
-        message(ws, message) {
-          const [kind, id] = JSON.parse(String(message)) as [number, number];
-          if (kind === 7) return; // the client's HELLO, before its call
-          ws.send("not json");
-          ws.send(new Uint8Array([1, 2]));
-          ws.send("[2,999999,\"an answer to nothing\"]");
-          ws.send(JSON.stringify([3, id, "WHATEVER", "odd"]));
-        },
-      },
+    const hostile = serveRaw((ws, message) => {
+      const [kind, id] = JSON.parse(message) as [number, number];
+      if (kind === 7) return; // the client's HELLO, before its call
+      ws.send("not json");
+      ws.send(new Uint8Array([1, 2]));
+      ws.send("[2,999999,\"an answer to nothing\"]");
+      ws.send(JSON.stringify([3, id, "WHATEVER", "odd"]));
     });
-    defer(() => hostile.stop(true));
     const app = testApp();
     const reported: unknown[] = [];
-    const client = connect({ url: `ws://127.0.0.1:${hostile.port}`, schema: app.schema, onError: (error) => void reported.push(error) });
+    const client = connect({ url: hostile.url, schema: app.schema, onError: (error) => void reported.push(error) });
     const error = await rejection(client.call("ping"));
     expect([error.code, error.message]).toEqual(["INTERNAL", "odd"]);
     expect(reported.map((e) => (e as { code: string }).code)).toEqual(["PROTOCOL", "PROTOCOL"]);

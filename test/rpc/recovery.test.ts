@@ -4,7 +4,7 @@ import { expect, test } from "bun:test";
 import { z } from "zod";
 import { createSchema } from "../../core/schema.ts";
 import type { ServerClient } from "../../server/types.ts";
-import { connect, raw, rejection, serve, until } from "./fixtures/harness.ts";
+import { connect, raw, rejection, serve, serveRaw, until } from "./fixtures/harness.ts";
 import { dropProxy } from "./fixtures/proxy.ts";
 
 const schema = createSchema({
@@ -276,78 +276,56 @@ test("past maxSessions the oldest dropped session is forgotten", async () => {
 });
 
 test("a client reports a hostile server's SEQ frames as PROTOCOL and reads on", async () => {
-  const hostile = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    fetch: (req, srv) => (srv.upgrade(req) ? undefined : new Response(null, { status: 400 })),
-    websocket: {
-      message(ws, message) {
-        const [kind, id] = JSON.parse(String(message)) as [number, number];
-        if (kind !== 0) return;
-        ws.send(`[15,"one",[1,"receive",{"n":1}]]`);
-        ws.send(`[15,1,[0,9,"join",{}]]`); // a CALL is not a recoverable frame
-        ws.send(`[15,2,"not a frame"]`);
-        ws.send(`[15,3,[1,"receive",{"n":3}]]`);
-        ws.send(JSON.stringify([2, id, { id: "x" }]));
-      },
-    },
+  const hostile = serveRaw((ws, message) => {
+    const [kind, id] = JSON.parse(message) as [number, number];
+    if (kind !== 0) return;
+    ws.send(`[15,"one",[1,"receive",{"n":1}]]`);
+    ws.send(`[15,1,[0,9,"join",{}]]`); // a CALL is not a recoverable frame
+    ws.send(`[15,2,"not a frame"]`);
+    ws.send(`[15,3,[1,"receive",{"n":3}]]`);
+    ws.send(JSON.stringify([2, id, { id: "x" }]));
   });
   const received: number[] = [];
   const reported: string[] = [];
   const client = connect({
-    url: `ws://127.0.0.1:${hostile.port}`,
+    url: hostile.url,
     schema,
     onError: (error) => void reported.push((error as { code: string }).code),
     procedures: { receive: ({ n }) => void received.push(n) },
   });
-  try {
-    expect(await client.call("whoami")).toEqual({ id: "x" });
-    expect(reported).toEqual(["PROTOCOL", "PROTOCOL", "PROTOCOL"]);
-    expect(received).toEqual([3]);
-  } finally {
-    hostile.stop(true);
-  }
+  expect(await client.call("whoami")).toEqual({ id: "x" });
+  expect(reported).toEqual(["PROTOCOL", "PROTOCOL", "PROTOCOL"]);
+  expect(received).toEqual([3]);
 });
 
 test("across instances a client drops a SEQ frame of an origin it has had (a replay's boundary), and names each origin's last in its next HELLO", async () => {
   const hellos: unknown[] = [];
-  const hostile = Bun.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    fetch: (req, srv) => (srv.upgrade(req) ? undefined : new Response(null, { status: 400 })),
-    websocket: {
-      message(ws, message) {
-        const frame = JSON.parse(String(message)) as unknown[];
-        if (frame[0] !== 7) return;
-        hellos.push(frame);
-        ws.send(JSON.stringify([7, `${"i".repeat(21)}${"s".repeat(21)}`, hellos.length > 1 ? 1 : 0, 0]));
-        if (hellos.length > 1) return;
-        ws.send(`[15,5,[1,"receive",{"n":1}],"origin01"]`);
-        ws.send(`[15,5,[1,"receive",{"n":2}],"origin01"]`); // had
-        ws.send(`[15,3,[1,"receive",{"n":3}],"origin02"]`);
-        ws.send(`[15,4,[1,"receive",{"n":4}],"origin01"]`); // had
-        ws.send(`[15,6,[1,"receive",{"n":5}],"origin01"]`);
-        ws.send(`[15,7,[1,"receive",{"n":6}],42]`); // an origin is a string
-        ws.send(`[15,9,[1,"receive",{"n":7}]]`); // one instance's numbering, kept apart
-        setTimeout(() => ws.close(1001), 50);
-      },
-    },
+  const hostile = serveRaw((ws, message) => {
+    const frame = JSON.parse(message) as unknown[];
+    if (frame[0] !== 7) return;
+    hellos.push(frame);
+    ws.send(JSON.stringify([7, `${"i".repeat(21)}${"s".repeat(21)}`, hellos.length > 1 ? 1 : 0, 0]));
+    if (hellos.length > 1) return;
+    ws.send(`[15,5,[1,"receive",{"n":1}],"origin01"]`);
+    ws.send(`[15,5,[1,"receive",{"n":2}],"origin01"]`); // had
+    ws.send(`[15,3,[1,"receive",{"n":3}],"origin02"]`);
+    ws.send(`[15,4,[1,"receive",{"n":4}],"origin01"]`); // had
+    ws.send(`[15,6,[1,"receive",{"n":5}],"origin01"]`);
+    ws.send(`[15,7,[1,"receive",{"n":6}],42]`); // an origin is a string
+    ws.send(`[15,9,[1,"receive",{"n":7}]]`); // one instance's numbering, kept apart
+    setTimeout(() => ws.close(1001), 50);
   });
   const received: number[] = [];
   const reported: string[] = [];
   const client = connect({
-    url: `ws://127.0.0.1:${hostile.port}`,
+    url: hostile.url,
     schema,
     reconnect: { initialDelay: 20, maxDelay: 50 },
     onError: (error) => void reported.push((error as { code: string }).code),
     procedures: { receive: ({ n }) => void received.push(n) },
   });
-  try {
-    await until(() => hellos.length === 2 && client.recovered, 3_000, "the second HELLO");
-    expect(received).toEqual([1, 3, 5, 7]);
-    expect(reported).toEqual(["PROTOCOL"]);
-    expect(hellos[1]).toEqual([7, null, `${"i".repeat(21)}${"s".repeat(21)}`, { origin01: 6, origin02: 3 }]);
-  } finally {
-    hostile.stop(true);
-  }
+  await until(() => hellos.length === 2 && client.recovered, 3_000, "the second HELLO");
+  expect(received).toEqual([1, 3, 5, 7]);
+  expect(reported).toEqual(["PROTOCOL"]);
+  expect(hellos[1]).toEqual([7, null, `${"i".repeat(21)}${"s".repeat(21)}`, { origin01: 6, origin02: 3 }]);
 });
