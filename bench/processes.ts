@@ -1,9 +1,10 @@
-// What the multi-process benchmarks share (redis-fanout.ts, cluster-calls.ts): child
-// processes killed on exit, reading their stdout line by line, a redis-server of their
-// own in a temp dir, and medians.
+// What the multi-process benchmarks share (run.ts, streams.ts, redis-fanout.ts,
+// cluster-calls.ts): child processes killed on exit, reading their stdout line by line or
+// to the first line with a prefix, a redis-server of their own in a temp dir, and medians.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { ChildProcess } from "node:child_process";
 import type { Subprocess } from "bun";
 
 /** Children of this benchmark, all SIGKILLed (and the temp dirs removed) when it exits. */
@@ -94,4 +95,24 @@ export async function* lines(stream: ReadableStream<Uint8Array>): AsyncGenerator
       buffered = buffered.slice(newline + 1);
     }
   }
+}
+
+/** Resolves with the rest of `child`'s first stdout line that starts with `prefix`; rejects on exit or after `ms`. */
+export function firstLine(child: ChildProcess, prefix: string, ms: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let out = "";
+    let err = "";
+    const timer = setTimeout(() => reject(new Error(`no "${prefix}" within ${ms} ms; stderr: ${err.slice(-500)}`)), ms);
+    child.stderr!.on("data", (d) => (err += d));
+    child.stdout!.on("data", (d) => {
+      out += d;
+      const found = out.split("\n").find((l) => l.startsWith(prefix));
+      if (found) clearTimeout(timer), resolve(found.slice(prefix.length).trim());
+    });
+    child.on("exit", (code) => {
+      clearTimeout(timer);
+      const tail = err.length > 1600 ? `${err.slice(0, 800)} … ${err.slice(-800)}` : err;
+      reject(new Error(`exited with ${code} before "${prefix}"; stderr: ${tail}`));
+    });
+  });
 }

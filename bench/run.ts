@@ -10,6 +10,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { bundleTable } from "./bundle.ts";
+import { firstLine } from "./processes.ts";
 import { typecheckTable } from "./typecheck.ts";
 
 const here = dirname(new URL(import.meta.url).pathname);
@@ -82,26 +83,6 @@ function start(command: string[], pin: boolean): ChildProcess {
   return child;
 }
 
-/** Resolves with the first stdout line that starts with `prefix`; rejects on exit or after `ms`. */
-function line(child: ChildProcess, prefix: string, ms: number): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let out = "";
-    let err = "";
-    const timer = setTimeout(() => reject(new Error(`no "${prefix}" within ${ms} ms; stderr: ${err.slice(-500)}`)), ms);
-    child.stderr!.on("data", (d) => (err += d));
-    child.stdout!.on("data", (d) => {
-      out += d;
-      const found = out.split("\n").find((l) => l.startsWith(prefix));
-      if (found) clearTimeout(timer), resolve(found.slice(prefix.length).trim());
-    });
-    child.on("exit", (code) => {
-      clearTimeout(timer);
-      const tail = err.length > 1600 ? `${err.slice(0, 800)} … ${err.slice(-800)}` : err;
-      reject(new Error(`exited with ${code} before "${prefix}"; stderr: ${tail}`));
-    });
-  });
-}
-
 // `--baseline DIR` adds "before": Chatter from another copy of the repo (A/B of an optimisation),
 // e.g. `git archive <commit> | tar -x -C DIR`.
 const baseline = option("baseline");
@@ -119,10 +100,10 @@ async function measure(name: string, s: Scenario): Promise<any> {
   else delete process.env.CHATTER_RECOVERY;
   const server = start([bun, "systems/server.ts", system], !!s.pin);
   try {
-    const port = await line(server, "READY ", 15_000);
+    const port = await firstLine(server, "READY ", 15_000);
     const client = start([bun, "systems/client.ts", system, s.scenario, port, String(server.pid), JSON.stringify(s.params)], !!s.pin);
     try {
-      return JSON.parse(await line(client, "RESULT ", 170_000));
+      return JSON.parse(await firstLine(client, "RESULT ", 170_000));
     } finally {
       client.kill("SIGKILL");
     }

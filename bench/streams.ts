@@ -13,6 +13,7 @@
 // `--baseline DIR` adds "before" rows: Chatter from another copy of the repo (an A/B run).
 import { spawn, type ChildProcess } from "node:child_process";
 import { dirname } from "node:path";
+import { firstLine } from "./processes.ts";
 
 const here = dirname(new URL(import.meta.url).pathname);
 const args = process.argv.slice(2);
@@ -37,24 +38,12 @@ const name = (system: string) => {
 const children = new Set<ChildProcess>();
 process.on("exit", () => children.forEach((child) => child.kill("SIGKILL")));
 
-/** Resolves with the first stdout line that starts with `prefix`; rejects on exit or after `ms`. */
+/** Starts `command` here and waits for its first stdout line starting with `prefix`. */
 function line(command: string[], prefix: string, ms: number, env: NodeJS.ProcessEnv): { child: ChildProcess; found: Promise<string> } {
   const child = spawn(command[0]!, command.slice(1), { stdio: ["ignore", "pipe", "pipe"], cwd: here, env });
   children.add(child);
   child.on("exit", () => children.delete(child));
-  const found = new Promise<string>((resolve, reject) => {
-    let out = "";
-    let err = "";
-    const timer = setTimeout(() => reject(new Error(`no "${prefix}" within ${ms} ms; stderr: ${err.slice(-500)}`)), ms);
-    child.stderr!.on("data", (d) => (err += d));
-    child.stdout!.on("data", (d) => {
-      out += d;
-      const hit = out.split("\n").find((l) => l.startsWith(prefix));
-      if (hit) clearTimeout(timer), resolve(hit.slice(prefix.length).trim());
-    });
-    child.on("exit", (code) => (clearTimeout(timer), reject(new Error(`exited with ${code}; stderr: ${err.slice(-800)}`))));
-  });
-  return { child, found };
+  return { child, found: firstLine(child, prefix, ms) };
 }
 
 async function measure(system: string): Promise<{ rate: number; serverNs: number; clientNs: number }> {
