@@ -1,7 +1,7 @@
 // What the multi-process benchmarks share (run.ts, streams.ts, redis-fanout.ts,
 // cluster-calls.ts): child processes killed on exit, reading their stdout line by line or
 // to the first line with a prefix, a redis-server of their own in a temp dir, and medians.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ChildProcess } from "node:child_process";
@@ -115,4 +115,15 @@ export function firstLine(child: ChildProcess, prefix: string, ms: number): Prom
       reject(new Error(`exited with ${code} before "${prefix}"; stderr: ${tail}`));
     });
   });
+}
+
+/** CPU time (ns) of every thread of a process so far. */
+export function cpuNs(pid: number): number {
+  let total = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
+    } catch {} // a thread that just ended
+  }
+  return total;
 }

@@ -1,7 +1,8 @@
 // One load generator: `bun bench/systems/client.ts <system> <scenario> <port> <serverPid> <json params>`.
 // Prints `RESULT <json>`. Loopback only; every loop is bounded by a count and a deadline.
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { payload, schema } from "./schema.ts";
+import { cpuNs } from "../processes.ts";
 
 // CHATTER_ROOT points at another copy of the repo (e.g. a snapshot before a change) for A/B runs.
 const { createClient } = (await import(`${process.env.CHATTER_ROOT ?? "../.."}/client/index.ts`)) as typeof import("../../client/index.ts");
@@ -165,16 +166,6 @@ const systems: Record<string, () => Promise<System>> = {
   },
 };
 
-/** CPU time (ns) of every thread of a process so far. */
-function cpuNs(pid: number): number {
-  let total = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
-    } catch {} // a thread that just ended
-  }
-  return total;
-}
 function rssBytes(pid: number): number {
   const kb = readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)?.[1];
   return Number(kb) * 1024;

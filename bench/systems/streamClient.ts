@@ -1,8 +1,8 @@
 // One stream benchmark consumer: `bun bench/systems/streamClient.ts <system> <port> <serverPid> <json params>`
 // (params: n, warmup, window). Reads a warm-up stream, then a measured one of `n` items,
 // and prints `RESULT {rate, serverNs, clientNs}` (CPU per item of each process).
-import { readdirSync, readFileSync } from "node:fs";
 import { schema } from "./streamSchema.ts";
+import { cpuNs } from "../processes.ts";
 
 const { createClient } = (await import(`${process.env.CHATTER_ROOT ?? "../.."}/client/index.ts`)) as typeof import("../../client/index.ts");
 const [system, port, pidArg, paramsArg] = process.argv.slice(2);
@@ -64,16 +64,6 @@ const systems: Record<string, () => Promise<Reader>> = {
   },
 };
 
-/** CPU time (ns) of every thread of a process so far. */
-function cpuNs(pid: number): number {
-  let total = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      total += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, "utf8").split(" ")[0]);
-    } catch {} // a thread that just ended
-  }
-  return total;
-}
 
 const reader = await systems[system!]!();
 if ((await reader.read(warmup)) !== warmup) throw new Error("the warm-up stream lost items");
