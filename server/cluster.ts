@@ -337,7 +337,8 @@ function limited(timeout: number): boolean {
 
 /** A timeout as a control message carries it: `null` for none. */
 function wireTimeout(timeout: number): string {
-  return limited(timeout) && Number.isFinite(timeout) ? String(timeout) : limited(timeout) ? "0" : "null";
+  if (!limited(timeout)) return "null";
+  return Number.isFinite(timeout) ? String(timeout) : "0"; // NaN and -Infinity time out at once, as a timer would
 }
 
 function isWireTimeout(timeout: unknown): timeout is number | null {

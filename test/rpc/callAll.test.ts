@@ -9,7 +9,12 @@ import type { CallAllEntry } from "../../server/index.ts";
 import { connect, serve } from "./fixtures/harness.ts";
 
 const schema = createSchema({
-  server: { join: { topic: z.string() }, whoami: { output: z.string() } },
+  server: {
+    join: { topic: z.string() },
+    whoami: { output: z.string() },
+    /** `client.callAll(topic, "echo", { n: 1 })`: the ids of the entries, the caller's not among them. */
+    askOthers: { input: z.object({ topic: z.string() }), output: z.array(z.string()) },
+  },
   client: {
     echo: { input: z.object({ n: z.number() }), output: z.object({ n: z.number(), at: z.string().transform((s) => s.length) }) },
     ticks: { stream: z.number() },
@@ -22,6 +27,13 @@ function app() {
     procedures: {
       join: ({ topic }, client) => client.subscribe(topic),
       whoami: (_, client) => client.id,
+      async askOthers({ topic }, client) {
+        const entries = await client.callAll(topic, "echo", { n: 1 });
+        expectTypeOf(entries).toEqualTypeOf<CallAllEntry<{ n: number; at: number }>[]>();
+        // @ts-expect-error the input's type is checked
+        void client.callAll(topic, "echo", { n: "one" }).catch(() => {});
+        return entries.map((entry) => entry.id);
+      },
     },
   });
 }
@@ -101,4 +113,11 @@ test("a callAll with no timeout (Infinity) waits for every answer instead of tim
   await Promise.all(members.map((m) => m.client.call("join", { topic: "calm" })));
   const entries = await chatter.callAll("calm", "echo", { n: 5 }, { timeout: Infinity });
   expect(entries.map((entry) => entry.ok)).toEqual([true, true]);
+});
+
+test("client.callAll calls every other subscriber, not the caller", async () => {
+  const { url } = app();
+  const [asker, other] = await Promise.all([member(url), member(url), member(url)]); // the third never joins
+  await Promise.all([asker, other].map((m) => m.client.call("join", { topic: "room" })));
+  expect(await asker.client.call("askOthers", { topic: "room" })).toEqual([other.id]);
 });
