@@ -5,7 +5,7 @@ import { ChatterError } from "../core/errors.ts";
 import { json, tooLarge } from "../core/frames.ts";
 import { backoff, Liveness, MAX_TIMER, tickOf } from "../core/liveness.ts";
 import { own, Peer, type Handler } from "../core/peer.ts";
-import { CLOSE_NORMAL, CLOSE_UNAUTHORIZED, GOAWAY, GOAWAY_FRAME, HELLO, INVALIDATE, PING_FRAME, SEQ } from "../core/protocol.ts";
+import { CLOSE_NORMAL, CLOSE_UNAUTHORIZED, GOAWAY, GOAWAY_FRAME, HELLO, INVALIDATE, MAX_ORIGINS, PING_FRAME, SEQ } from "../core/protocol.ts";
 import { Reports } from "../core/reports.ts";
 import type { Schema } from "../core/schema.ts";
 import type { StreamOptions } from "../core/streams.ts";
@@ -217,9 +217,9 @@ class Client implements ChatterClient<Schema> {
     const origins = (this.session.origins ??= new Map());
     const last = origins.get(origin);
     if (last !== undefined && n <= last) return false;
-    // Least recently heard first: past 64 origins (instances restarted during a long session) the stalest is forgotten.
+    // Least recently heard first: past MAX_ORIGINS (instances restarted during a long session) the stalest is forgotten.
     origins.delete(origin);
-    if (origins.size >= 64) origins.delete(origins.keys().next().value!);
+    if (origins.size >= MAX_ORIGINS) origins.delete(origins.keys().next().value!);
     origins.set(origin, n);
   }
 

@@ -54,6 +54,8 @@ export const CREDIT = 14;
  * names the instance that numbered it; each origin's `n` only grows, so a client drops one it had.
  */
 export const SEQ = 15;
+/** Origins a client keeps, and names in its HELLO, at most: past it the least recently heard is forgotten. */
+export const MAX_ORIGINS = 64;
 
 export const PING_FRAME = `[${PING}]`;
 export const PONG_FRAME = `[${PONG}]`;

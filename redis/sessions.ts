@@ -96,8 +96,7 @@ export class RedisRecoveryStore implements RecoveryStore {
     const reply = (await this.link.command("XRANGE", [`${this.prefix}log:${origin}`, `${after + 1}-0`, "+", "COUNT", String(count + 1)])) as [string, string[]][] | null;
     const entries: LogEntry[] = [];
     for (const [id, fields] of reply ?? []) {
-      const entry: Record<string, string> = {};
-      for (let i = 0; i + 1 < fields.length; i += 2) entry[fields[i]!] = fields[i + 1]!;
+      const entry = Object.fromEntries(pairs(fields));
       entries.push({ k: Number.parseInt(id, 10), topic: entry.t ?? "", frame: entry.f ?? "", from: entry.s, epoch: entry.e });
     }
     if (entries.length > count) return undefined;

@@ -22,6 +22,12 @@ export interface RecoveryOptions {
   maxSessions?: number;
 }
 
+/** `createServer`'s `recovery` with its defaults, for one instance's recovery and across instances alike. */
+export function recoveryOptions(options: RecoveryOptions | true): Required<RecoveryOptions> {
+  const o = options === true ? {} : options;
+  return { window: o.window ?? 120_000, maxMessages: o.maxMessages ?? 10_000, maxBytes: o.maxBytes ?? 524_288, maxSessions: o.maxSessions ?? 10_000 };
+}
+
 /** Where a subscription began across instances (server/sharedRecovery.ts): each origin's latest number known then. */
 export type Marks = Readonly<Record<string, number>>;
 
@@ -73,11 +79,7 @@ export class Recovery {
   private readonly kept = new Map<string, KeptSession>();
 
   constructor(options: RecoveryOptions | true) {
-    const o = options === true ? {} : options;
-    this.window = o.window ?? 120_000;
-    this.maxMessages = o.maxMessages ?? 10_000;
-    this.maxBytes = o.maxBytes ?? 524_288;
-    this.maxSessions = o.maxSessions ?? 10_000;
+    ({ window: this.window, maxMessages: this.maxMessages, maxBytes: this.maxBytes, maxSessions: this.maxSessions } = recoveryOptions(options));
   }
 
   /** A new session for client `id`; a recovered one goes on from where the old one began. */

@@ -10,8 +10,9 @@ import type { Adapter, RecoveryStore } from "./adapter.ts";
 import type { Connection, ServerCore } from "./connection.ts";
 import { connectionId, ID_LENGTH } from "./id.ts";
 import { json } from "../core/frames.ts";
-import { HELLO, SEQ } from "../core/protocol.ts";
-import type { Marks, RecoveryOptions, Session } from "./recovery.ts";
+import { HELLO, MAX_ORIGINS, SEQ } from "../core/protocol.ts";
+import { background } from "../core/liveness.ts";
+import { recoveryOptions, type Marks, type RecoveryOptions, type Session } from "./recovery.ts";
 import type { State } from "./types.ts";
 
 /** A session whose record is in the store. */
@@ -57,8 +58,6 @@ interface Recovering {
 
 const TOKEN_LENGTH = 2 * ID_LENGTH;
 const SEQ_PREFIX = `[${SEQ},`;
-/** What a client may name in its HELLO: at most this many origins. */
-const MAX_ORIGINS = 64;
 const DONE = Promise.resolve();
 
 export class SharedRecovery {
@@ -81,10 +80,8 @@ export class SharedRecovery {
   /** With an adapter that has a store: recovery across instances. */
   static over(adapter: Adapter | undefined, options: RecoveryOptions | true): SharedRecovery | undefined {
     if (!adapter?.recoveryStore) return undefined;
-    const o = options === true ? {} : options;
-    const window = o.window ?? 120_000;
-    const maxMessages = o.maxMessages ?? 10_000;
-    return new SharedRecovery(adapter.recoveryStore({ window, maxMessages }), window, maxMessages, o.maxBytes ?? 524_288, o.maxSessions ?? 10_000);
+    const { window, maxMessages, maxBytes, maxSessions } = recoveryOptions(options);
+    return new SharedRecovery(adapter.recoveryStore({ window, maxMessages }), window, maxMessages, maxBytes, maxSessions);
   }
 
   private constructor(
@@ -99,8 +96,7 @@ export class SharedRecovery {
     this.maxBytes = maxBytes;
     this.maxSessions = maxSessions;
     this.refreshEvery = Math.max(100, Math.min(window / 2, 30_000));
-    this.timer = setInterval(() => void this.refresh(), this.refreshEvery);
-    (this.timer as { unref?: () => void }).unref?.();
+    this.timer = background(setInterval(() => void this.refresh(), this.refreshEvery));
     store.onReset(() => {
       // The store lost every session: the live ones can no longer be recovered (a fresh session on their next socket).
       for (const connection of this.live) (connection.session as SharedSession).lost = true;
@@ -280,7 +276,9 @@ export class SharedRecovery {
   /** Waits (a second at most) for the writes on their way, then stops: at shutdown, before the adapter closes. */
   async close(): Promise<void> {
     clearInterval(this.timer);
-    await Promise.race([Promise.allSettled([...this.writes]), new Promise((resolve) => setTimeout(resolve, 1_000))]);
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([Promise.allSettled([...this.writes]), new Promise((resolve) => (timer = background(setTimeout(resolve, 1_000))))]);
+    clearTimeout(timer);
     this.store.close();
   }
 
@@ -309,7 +307,7 @@ export class SharedRecovery {
     if (connection.phase !== "authenticating") return void giveBack();
     if (!missed) {
       this.core.interest?.drop(connection);
-      this.track(session.hash.then((h) => this.store.save(id, h, undefined, 1, false)).then(() => {}, () => {}));
+      this.forget(id, session.hash);
       return this.fresh(connection);
     }
     // All at once: nothing reaches this instance between the replay and the subscribes.
