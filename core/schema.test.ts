@@ -41,4 +41,8 @@ describe("createSchema", () => {
     expect(() => createSchema({ client: { shape: { a: z.string(), b: {} } } } as never)).toThrow('client procedure "shape": "b" is not a schema');
     expect(() => createSchema({ server: [] } as never)).toThrow('"server" must be an object');
   });
+  test("a presence that is not a validator throws, naming it", () => {
+    expect(() => createSchema({ presence: "name" as never })).toThrow(/presence/);
+    expect(createSchema({ presence: z.object({ name: z.string() }) }).presence).toBeDefined();
+  });
 });

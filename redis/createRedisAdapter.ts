@@ -122,7 +122,10 @@ class RedisPubSub implements RedisAdapter {
     this.url = options.url ?? (globalThis as { process?: { env: Record<string, string | undefined> } }).process?.env.REDIS_URL ?? "redis://127.0.0.1:6379";
     this.prefix = options.prefix ?? "chatter:";
     this.maxInFlight = options.maxInFlight ?? 100_000;
-    this.presence = new RedisPresence(this, { prefix: this.prefix, timeout: options.presenceTimeout ?? 10_000 });
+    const presenceTimeout = options.presenceTimeout ?? 10_000;
+    // 0 would expire an instance as it refreshes (its peers sweep it every beat), NaN a timer that fires at once.
+    if (!(presenceTimeout >= 100)) throw new TypeError(`createRedisAdapter: presenceTimeout must be at least 100 ms (got ${presenceTimeout})`);
+    this.presence = new RedisPresence(this, { prefix: this.prefix, timeout: presenceTimeout });
     this.pub = new Link(this.url, options, {
       up: (_, again) => {
         if (again) {

@@ -14,6 +14,7 @@
 // When a refresh finds this instance missing (Redis restarted empty, or it was swept while
 // paused) or a write failed, the instance re-asserts its own entries from its local map.
 import type { PresenceHost, PresenceStore, StoredEntry } from "../server/adapter.ts";
+import { background } from "../core/liveness.ts";
 import { pairs } from "./pairs.ts";
 
 /** What the store needs of the adapter. */
@@ -120,8 +121,7 @@ export class RedisPresence implements PresenceStore {
   start(host: PresenceHost): void {
     this.host = host;
     const every = Math.max(10, this.options.timeout / 3);
-    this.timer = setInterval(() => void this.beat(), every);
-    (this.timer as { unref?: () => void }).unref?.();
+    this.timer = background(setInterval(() => void this.beat(), every));
     this.redis.onReconnect(() => {
       this.dirty = true;
       void this.beat();

@@ -5,7 +5,7 @@
 // runs once per change in the whole deployment: on the instance where the change happened,
 // or, for a crashed instance's members, on the one that sweeps them.
 import { ChatterError } from "../core/errors.ts";
-import { invalid, json } from "../core/frames.ts";
+import { encodeFrame, invalid, json } from "../core/frames.ts";
 import type { StandardSchemaV1 } from "../core/standard.ts";
 import { validate } from "../core/validate.ts";
 import type { Connection } from "./connection.ts";
@@ -59,7 +59,7 @@ export interface PresenceStore {
   close(): Promise<void> | void;
 }
 
-/** Characters a meta's JSON may take: a list carries every meta of a topic. */
+/** Bytes a meta's JSON may take (UTF-8): a list carries every meta of a topic. */
 const MAX_META = 16_384;
 
 interface Mine {
@@ -114,11 +114,10 @@ export class Presence {
           if (result.issues) return fail(invalid("BAD_INPUT", "presence meta", result.issues));
           let text: string;
           try {
-            text = json(result.value);
-          } catch (cause) {
-            return fail(new ChatterError("BAD_INPUT", "A presence meta must be a JSON value", { cause }));
+            text = encodeFrame(() => json(result.value), "A presence meta", "BAD_INPUT", MAX_META); // BAD_INPUT if not JSON, TOO_LARGE past MAX_META bytes
+          } catch (error) {
+            return fail(error);
           }
-          if (text.length > MAX_META) return fail(new ChatterError("TOO_LARGE", `A presence meta is larger than ${MAX_META} characters as JSON`));
           if (mine.intent !== intent || this.mine.get(client)?.get(topic) !== mine) return resolve(); // untracked, tracked again or disconnected meanwhile
           this.commit(client, topic, text).then(resolve);
         },

@@ -91,12 +91,13 @@ export function createChat(store: ChatStore, { redisUrl }: { redisUrl?: string }
     await client.track(topic(roomId), me); // onPresence tells the room
     // Two instances can check one name at the same instant: both then see each other here, and
     // whoever sees a rival now steps back. Both may be refused; both never keep it.
-    const after = holders(await chat.presence(topic(roomId)), client.id, username, me.key).rival;
+    const now = await chat.presence(topic(roomId));
+    const after = holders(now, client.id, username, me.key).rival;
     if (after) {
       leave(client, roomId);
       throw taken(after.meta.name, roomId);
     }
-    return { members: await members(roomId) };
+    return { members: memberNames(now) };
   };
 
   // Several instances share publishes and presence through Redis when REDIS_URL is set (docs/scaling.md).

@@ -2,6 +2,7 @@
 // Redis adapter itself is tested against a real redis-server in test/redis).
 import { describe, expect, test } from "bun:test";
 import { clientTopic, type Adapter, type AdapterHost } from "../../server/adapter.ts";
+import { createRedisAdapter } from "../../redis/index.ts";
 import { connect, serve, until } from "./fixtures/harness.ts";
 import { testApp } from "./fixtures/app.ts";
 
@@ -108,4 +109,9 @@ describe("server adapters", () => {
     await until(() => heard.length === 1);
     expect(server.errors.map((error) => (error as Error).message)).toContain("bus on fire");
   });
+});
+
+test("createRedisAdapter refuses a presenceTimeout that would sweep live instances (0) or fire at once (NaN)", () => {
+  for (const presenceTimeout of [0, Number.NaN, -5]) expect(() => createRedisAdapter({ presenceTimeout })).toThrow(/presenceTimeout must be at least 100 ms/);
+  createRedisAdapter({ presenceTimeout: 1_500 }).close(); // made, never attached: connects to nothing
 });

@@ -196,3 +196,25 @@ test("with an async presence schema, an untrack while the meta is checked wins; 
   expect((await chatter.presence("track-track")).map((entry) => entry.meta)).toEqual([{ name: "second" }]);
   expect(diffs.length).toBe(1);
 });
+
+test("a meta JSON cannot carry is BAD_INPUT, one over 16 KiB of UTF-8 TOO_LARGE, a track after the disconnect DISCONNECTED", async () => {
+  const cyclic: Record<string, unknown> = {};
+  cyclic.self = cyclic;
+  const odd = { nan: Number.NaN, cycle: cyclic, big: "€".repeat(6_000) } as const; // 6,000 characters, 18,000 bytes
+  const loose = createSchema({ server: { trackOdd: { input: z.object({ kind: z.enum(["nan", "cycle", "big"]) }) }, whoami: { output: z.string() } } });
+  const { chatter, url } = serve({
+    schema: loose,
+    procedures: { trackOdd: ({ kind }, client) => client.track("room", odd[kind] as never), whoami: (_, client) => client.id },
+  });
+  const client = connect({ url, schema: loose, onError: () => {} });
+  expect(await codeOf(client.call("trackOdd", { kind: "nan" }))).toBe("BAD_INPUT");
+  expect(await codeOf(client.call("trackOdd", { kind: "cycle" }))).toBe("BAD_INPUT");
+  expect(await codeOf(client.call("trackOdd", { kind: "big" }))).toBe("TOO_LARGE");
+  expect(await chatter.presence("room")).toEqual([]);
+  const id = await client.call("whoami"); // the connection survived all three
+  const gone = chatter.clients.get(id)!;
+  client.close();
+  await until(() => !chatter.clients.has(id), 2_000, "the disconnect");
+  expect(await codeOf(gone.track("room", { ok: true }))).toBe("DISCONNECTED");
+  expect(await chatter.presence("room")).toEqual([]);
+});
