@@ -73,7 +73,7 @@ export function createChat(store: ChatStore, { redisUrl }: { redisUrl?: string }
   };
 
   /** A join: the name checked on every instance, then the topic and the presence. */
-  const join = async (client: Client, mine: Seat, roomId: string, username: string, key: string | undefined) => {
+  const join = async (client: Client, mine: Seat, roomId: string, username: string, key: string | undefined): Promise<{ members: string[] }> => {
     if (!mine.rooms.has(roomId) && mine.rooms.size >= LIMITS.roomsPerConnection) {
       throw new ChatterError("BAD_INPUT", `You are in ${LIMITS.roomsPerConnection} rooms already: leave one first`);
     }
