@@ -82,6 +82,8 @@ interface RedisConnection {
 }
 type RedisConstructor = new (url: string, options: object) => RedisConnection;
 
+const NONE_HEARD = Promise.resolve(0);
+
 /** A UUID: every instance id has this length, so a message splits without searching. */
 const ID_LENGTH = 36;
 
@@ -173,51 +175,42 @@ class RedisPubSub implements RedisAdapter {
   }
 
   publish(topic: string, frame: string): void {
-    if (this.closed) return;
-    const connection = this.pub.connection;
-    if (!connection) return this.drop(new Error("not connected"));
-    if (this.inFlight >= this.maxInFlight) return this.drop(new Error(`${this.maxInFlight} publishes already waiting for Redis`));
-    this.inFlight++;
-    try {
-      connection.publish(this.prefix + topic, this.id + frame).then(this.sent, this.failed);
-    } catch (error) {
-      this.failed(error);
-    }
+    this.forward(topic, frame);
   }
 
   /**
-   * A control message: counted as a publish, resolved to the instances that heard it — this
-   * one too when it listens on the channel. Redis's own count, not a guess from local state:
-   * a SUBSCRIBE or UNSUBSCRIBE still on its way would make a guess one off.
+   * A control message: forwarded like a publish (and bounded by `maxInFlight` like one),
+   * resolved to the instances that heard it — this one too when it listens on the channel.
+   * Redis's own count, not a guess from local state: a SUBSCRIBE or UNSUBSCRIBE still on its
+   * way would make a guess one off.
    */
   send(topic: string, message: string): Promise<number> {
+    return this.forward(topic, message) ?? NONE_HEARD;
+  }
+
+  /** PUBLISHes `message` with this instance's id in front; undefined when it was dropped (counted and reported). */
+  private forward(topic: string, message: string): Promise<number> | undefined {
+    if (this.closed) return undefined;
     const connection = this.pub.connection;
-    if (this.closed || !connection) {
-      this.drop(new Error("not connected"));
-      return Promise.resolve(0);
-    }
-    const channel = this.prefix + topic;
+    if (!connection) return void this.drop(new Error("not connected"));
+    if (this.inFlight >= this.maxInFlight) return void this.drop(new Error(`${this.maxInFlight} publishes already waiting for Redis`));
+    this.inFlight++;
     try {
-      return connection.publish(channel, this.id + message).then(
-        (heard) => {
-          this.stats.forwarded++;
-          return heard; // this instance included when it listens on the channel: it hears its own control messages
-        },
-        (error) => (this.drop(error), 0),
-      );
+      return connection.publish(this.prefix + topic, this.id + message).then(this.sent, this.failed);
     } catch (error) {
-      this.drop(error);
-      return Promise.resolve(0);
+      return void this.failed(error);
     }
   }
 
-  private readonly sent = (): void => {
+  private readonly sent = (heard: number): number => {
     this.inFlight--;
     this.stats.forwarded++;
+    return heard;
   };
-  private readonly failed = (error: unknown): void => {
+  private readonly failed = (error: unknown): number => {
     this.inFlight--;
     this.drop(error);
+    return 0;
   };
 
   /** Resolves once Redis confirmed the channel, or at once while the subscribing connection is down (it resubscribes on reconnect). */
