@@ -634,7 +634,7 @@ export class Peer implements StreamHost {
     const handler = def && this.host.find(name);
     if (!handler) return void this.write(errorFrame(id, new ChatterError("NOT_FOUND", `No procedure "${short(name)}"`)));
     if (!def.stream) return void this.write(errorFrame(id, new ChatterError("NOT_FOUND", `"${short(name)}" is not a stream: call it`)));
-    const task = new Outbound(id, name, credit, (frame) => void this.write(frame));
+    const task = new Outbound(id, name, credit, this);
     running.set(id, task);
     validate(
       def.input,

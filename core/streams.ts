@@ -184,7 +184,7 @@ export class Outbound extends Task {
     id: number,
     name: string,
     credit: number,
-    private readonly write: (frame: string) => void,
+    private readonly host: StreamHost,
   ) {
     super(id, name);
     this.credit = Math.min(credit, MAX_WINDOW);
@@ -205,7 +205,7 @@ export class Outbound extends Task {
   /** Writes the held items (also before END or ERROR). */
   release(): void {
     const held = this.held;
-    for (let i = 0; i < held.length; i++) this.write(held[i]!);
+    for (let i = 0; i < held.length; i++) this.host.write(held[i]!);
     held.length = 0;
   }
 
