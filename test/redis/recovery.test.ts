@@ -170,6 +170,24 @@ describe.skipIf(!redisBinary)("recovery across instances", () => {
     expect((await rawSession(C.url, sockets, back.token)).recovered).toBe(false);
   }, 30_000);
 
+  test("a hostile last-received map in HELLO (an array, bad numbers, wrong-length origins, 200 origins) is ignored: the session still recovers, the instance serves on", async () => {
+    const { instances } = await cluster(2);
+    const [A, B] = instances as [Instance, Instance];
+    const one = await rawSession(A.url, sockets);
+    const two = await rawSession(A.url, sockets);
+    await one.call("join", { topic: "room", name: "one" });
+    await two.call("join", { topic: "room", name: "two" });
+    const [idOne, idTwo] = [(await one.call("whoami")).id, (await two.call("whoami")).id];
+    A.kill();
+    await Bun.sleep(50);
+    const many = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`o${String(i).padStart(7, "0")}`, i % 2 ? -1 : 1e300]));
+    const backOne = await rawSession(B.url, sockets, one.token, [1, 2, 3]);
+    const backTwo = await rawSession(B.url, sockets, two.token, { ...many, short: 5, toolongorigin: 7, origin01: 2.5 });
+    expect([backOne.recovered, backTwo.recovered]).toEqual([true, true]);
+    expect(await backOne.call("whoami")).toEqual({ id: idOne, name: "one" });
+    expect(await backTwo.call("whoami")).toEqual({ id: idTwo, name: "two" });
+  }, 30_000);
+
   test("a socket still open on A whose session a new socket took on B is closed 1001 at A's next refresh, and A writes nothing over the session", async () => {
     const { redis, instances } = await cluster(2, { RECOVERY_WINDOW: "2000" }); // a refresh a second
     const [A, B] = instances as [Instance, Instance];
